@@ -1,0 +1,186 @@
+"""Who may see or change what: the one place that answers.
+
+Views and services both ask these functions; nothing else decides access.
+Roles follow from the links an account has (see :class:`accounts.models.User`).
+The functions take model instances and build ``Q`` objects by field name, so
+this module imports no model of the apps above it.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q
+
+from .models import Role
+
+_CACHE_ATTR = "_liaison_role_cache"
+
+
+def _cache(user) -> dict:
+    cache = getattr(user, _CACHE_ATTR, None)
+    if cache is None:
+        cache = {}
+        setattr(user, _CACHE_ATTR, cache)
+    return cache
+
+
+def committee_region_paths(user) -> list[str]:
+    """Materialised paths of the region subtrees a committee admin supervises."""
+    if not user.is_authenticated:
+        return []
+    cache = _cache(user)
+    if "paths" not in cache:
+        cache["paths"] = list(user.committee_regions.values_list("path", flat=True))
+    return cache["paths"]
+
+
+def staff_station_ids(user) -> list[int]:
+    if not user.is_authenticated:
+        return []
+    cache = _cache(user)
+    if "stations" not in cache:
+        cache["stations"] = list(user.staff_stations.values_list("pk", flat=True))
+    return cache["stations"]
+
+
+def representative_id(user) -> int | None:
+    if not user.is_authenticated:
+        return None
+    cache = _cache(user)
+    if "representative" not in cache:
+        from django.core.exceptions import ObjectDoesNotExist
+
+        try:
+            cache["representative"] = user.representative.pk
+        except ObjectDoesNotExist:
+            cache["representative"] = None
+    return cache["representative"]
+
+
+def handling_unit_ids(user) -> list[int]:
+    if not user.is_authenticated:
+        return []
+    cache = _cache(user)
+    if "units" not in cache:
+        cache["units"] = list(user.handling_units.values_list("pk", flat=True))
+    return cache["units"]
+
+
+def roles(user) -> set[str]:
+    """The roles an account holds now, derived from its links."""
+    if not user.is_authenticated:
+        return set()
+    held = set()
+    if staff_station_ids(user):
+        held.add(Role.STATION_STAFF)
+    if representative_id(user):
+        held.add(Role.REPRESENTATIVE)
+    if handling_unit_ids(user):
+        held.add(Role.UNIT_HANDLER)
+    if committee_region_paths(user) or user.is_superuser:
+        held.add(Role.COMMITTEE_ADMIN)
+    return held
+
+
+def has_role(user, role: str) -> bool:
+    return role in roles(user)
+
+
+def region_in_scope(user, region) -> bool:
+    """Is ``region`` inside a subtree the committee admin supervises?"""
+    if user.is_authenticated and user.is_superuser:
+        return True
+    return any(region.path.startswith(path) for path in committee_region_paths(user))
+
+
+def _committee_q(user, region_field: str) -> Q:
+    query = Q(pk__in=[])
+    for path in committee_region_paths(user):
+        query |= Q(**{f"{region_field}__path__startswith": path})
+    return query
+
+
+# Stations -----------------------------------------------------------------
+
+def managed_stations_q(user) -> Q:
+    """Stations the user may edit: their own as staff, their region's as committee admin."""
+    if not user.is_authenticated:
+        return Q(pk__in=[])
+    if user.is_superuser:
+        return Q()
+    return Q(pk__in=staff_station_ids(user)) | _committee_q(user, "region")
+
+
+def can_manage_station(user, station) -> bool:
+    if not user.is_authenticated:
+        return False
+    return user.is_superuser or station.pk in staff_station_ids(user) or region_in_scope(user, station.region)
+
+
+def can_see_station_internals(user, station) -> bool:
+    """Staff-only facts of a station (contact phones of residents, checklist gaps)."""
+    return can_manage_station(user, station)
+
+
+# Representatives ----------------------------------------------------------
+
+def may_list_representatives(user) -> bool:
+    """The staff list of representatives is for station staff and committee admins."""
+    return bool(roles(user) & {Role.STATION_STAFF, Role.COMMITTEE_ADMIN})
+
+
+def listed_representatives_q(user) -> Q:
+    """Representatives the user may see in the staff list (with contact phones)."""
+    if not user.is_authenticated:
+        return Q(pk__in=[])
+    if user.is_superuser:
+        return Q()
+    query = Q(residencies__station__in=staff_station_ids(user))
+    query |= _committee_q(user, "residencies__station__region")
+    query |= _committee_q(user, "memberships__region")
+    return query
+
+
+def can_see_representative_contact(user, representative) -> bool:
+    """Contact phones are for staff who work with the representative, and the person themself."""
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser or representative_id(user) == representative.pk:
+        return True
+    if any(s.pk in staff_station_ids(user) for s in representative.stations.all()):
+        return True
+    return can_manage_representative(user, representative)
+
+
+def can_manage_representative(user, representative) -> bool:
+    """Committee admins edit the representatives resident or seated in their region."""
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    if any(region_in_scope(user, s.region) for s in representative.stations.all()):
+        return True
+    return any(m.region_id and region_in_scope(user, m.region) for m in representative.memberships.all())
+
+
+# Regions and units --------------------------------------------------------
+
+def can_download_region_posters(user, region) -> bool:
+    return has_role(user, Role.COMMITTEE_ADMIN) and region_in_scope(user, region)
+
+
+def visible_regions_q(user) -> Q:
+    if user.is_authenticated and user.is_superuser:
+        return Q()
+    query = Q(pk__in=[])
+    for path in committee_region_paths(user):
+        query |= Q(path__startswith=path)
+    return query
+
+
+def listed_units_q(user) -> Q:
+    """Handling units a committee admin supervises, or a handler's own units."""
+    if not user.is_authenticated:
+        return Q(pk__in=[])
+    if user.is_superuser:
+        return Q()
+    return Q(pk__in=handling_unit_ids(user)) | _committee_q(user, "region")

@@ -1,0 +1,6 @@
+"""Development on one machine: the embedded default with debugging on."""
+
+from .base import *  # noqa: F403
+from .base import env
+
+DEBUG = env.bool("DEBUG", default=True)

@@ -1,0 +1,106 @@
+"""Reads of the stations registry: one place decides joins and aggregates."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import Http404
+
+from accounts import permissions
+from liaison.codes import is_well_formed
+
+from .models import Region, StandardItem, Station
+
+
+def station_directory(*, region: Region | None = None, kind: str = "", query: str = "", status: str = "") -> QuerySet:
+    """The public directory: built and under-construction stations with their region and resident count."""
+    stations = (
+        Station.objects.select_related("region", "region__parent", "industry_chain", "parent")
+        .annotate(resident_count=Count("residencies", distinct=True))
+        .order_by("region__path", "kind", "name")
+    )
+    if region is not None:
+        stations = stations.filter(region__path__startswith=region.path)
+    if kind:
+        stations = stations.filter(kind=kind)
+    if status:
+        stations = stations.filter(status=status)
+    if query:
+        stations = stations.filter(Q(name__icontains=query) | Q(address__icontains=query))
+    return stations
+
+
+def regions_with_stations() -> QuerySet:
+    """Regions offered in the directory filter: those down to township level."""
+    return Region.objects.exclude(level=Region.Level.VILLAGE).select_related("parent").order_by("path")
+
+
+def active_standard_items() -> list[StandardItem]:
+    return list(StandardItem.objects.filter(is_active=True))
+
+
+def station_by_code(code: str) -> Station:
+    """The station behind a public code, or 404 (malformed codes never touch the database)."""
+    if not is_well_formed(code):
+        raise Http404("unknown station code")
+    try:
+        return (
+            Station.objects.select_related(
+                "region", "region__parent", "region__parent__parent", "industry_chain", "parent", "head"
+            )
+            .prefetch_related(
+                # Lookups by name: the stations app never imports the representatives app.
+                "residents__group",
+                "residents__memberships__region",
+                "standard_items_met",
+                Prefetch("sub_points", queryset=Station.objects.order_by("name")),
+            )
+            .get(code=code)
+        )
+    except Station.DoesNotExist:
+        raise Http404("unknown station code") from None
+
+
+def station_for_manager(user, code: str) -> Station:
+    """Fetch and authorize in one step: a station the user may edit, or 404."""
+    station = station_by_code(code)
+    if not permissions.can_manage_station(user, station):
+        raise Http404("station not managed by this user")
+    return station
+
+
+def managed_stations(user) -> QuerySet:
+    return (
+        Station.objects.filter(permissions.managed_stations_q(user))
+        .select_related("region", "region__parent", "industry_chain")
+        .annotate(
+            resident_count=Count("residencies", distinct=True),
+            items_met=Count("standard_items_met", filter=Q(standard_items_met__is_active=True), distinct=True),
+        )
+        .order_by("region__path", "name")
+    )
+
+
+def standard_score(station: Station, items: list[StandardItem]) -> dict:
+    """Completion of the checklist, from a prefetched ``standard_items_met``."""
+    met_ids = {item.pk for item in station.standard_items_met.all()}
+    total = len(items)
+    met = sum(1 for item in items if item.pk in met_ids)
+    groups: dict[str, list[tuple[StandardItem, bool]]] = {}
+    for item in items:
+        groups.setdefault(item.group, []).append((item, item.pk in met_ids))
+    return {
+        "met": met,
+        "total": total,
+        "percent": round(100 * met / total) if total else 0,
+        "groups": groups,
+        "missing": [item for item in items if item.pk not in met_ids],
+    }
+
+
+def stations_in_region(region: Region) -> QuerySet:
+    return Station.objects.filter(region__path__startswith=region.path).select_related("region").order_by("name")
+
+
+def managed_station_choices(user) -> QuerySet:
+    """Stations to offer in a filter: those the user manages, plain."""
+    return Station.objects.filter(permissions.managed_stations_q(user)).order_by("name")

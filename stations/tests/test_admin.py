@@ -1,0 +1,59 @@
+"""The Django admin for committee admins: Chinese, scoped, and deletions that would lose data refused."""
+
+import pytest
+from django.urls import reverse
+
+from representatives.models import Representative
+from stations.models import Station
+
+
+@pytest.fixture
+def superuser(db):
+    from liaison.testing.factories import UserFactory
+
+    return UserFactory(username="root", is_staff=True, is_superuser=True)
+
+
+@pytest.mark.parametrize(
+    "model",
+    ["stations.station", "stations.region", "stations.industrychain", "stations.standarditem",
+     "representatives.representative", "representatives.professionalgroup", "representatives.congressmembership",
+     "representatives.residency", "suggestions.handlingunit", "accounts.user"],
+)
+def test_every_model_has_a_searchable_admin(login, superuser, world, model):
+    app, name = model.split(".")
+    response = login(superuser).get(reverse(f"admin:{app}_{name}_changelist"), {"q": "四季"})
+    assert response.status_code == 200
+
+
+def test_admin_is_in_chinese(login, superuser, world):
+    body = login(superuser).get(reverse("admin:index")).content.decode()
+    assert "代表联络站" in body
+
+
+def test_deleting_a_station_with_residents_is_refused(login, superuser, world):
+    client = login(superuser)
+    url = reverse("admin:stations_station_delete", args=[world.station.pk])
+    page = client.get(url).content.decode()
+    assert "受保护" in page or "需要删除以下受保护" in page
+    client.post(url, {"post": "yes"})
+    assert Station.objects.filter(pk=world.station.pk).exists()
+
+
+def test_deleting_a_representative_who_heads_a_station_is_refused(login, superuser, world):
+    world.station.head = world.rep
+    world.station.save()
+    client = login(superuser)
+    client.post(reverse("admin:representatives_representative_delete", args=[world.rep.pk]), {"post": "yes"})
+    assert Representative.objects.filter(pk=world.rep.pk).exists()
+
+
+def test_committee_admin_sees_only_their_region_in_admin(login, world):
+    from django.contrib.auth.models import Permission
+
+    world.admin.user_permissions.add(*Permission.objects.filter(codename__in=["view_station", "view_representative"]))
+    client = login(world.admin)
+    body = client.get(reverse("admin:stations_station_changelist")).content.decode()
+    assert "四季城人大代表联络点" in body and "原康镇人大代表联络站" not in body
+    body = client.get(reverse("admin:representatives_representative_changelist")).content.decode()
+    assert "代表甲" in body and "代表乙" not in body
