@@ -110,10 +110,24 @@ def world(db):
     city.committee_admins.add(city_admin)
 
     return World(
-        city=city, county=county, other_county=other_county, station=station, other_station=other_station,
-        unit=unit, other_unit=other_unit, staff=staff, other_staff=other_staff, rep=rep, rep_user=rep_user,
-        other_rep=other_rep, other_rep_user=other_rep_user, handler=handler, other_handler=other_handler,
-        admin=admin, other_admin=other_admin, city_admin=city_admin,
+        city=city,
+        county=county,
+        other_county=other_county,
+        station=station,
+        other_station=other_station,
+        unit=unit,
+        other_unit=other_unit,
+        staff=staff,
+        other_staff=other_staff,
+        rep=rep,
+        rep_user=rep_user,
+        other_rep=other_rep,
+        other_rep_user=other_rep_user,
+        handler=handler,
+        other_handler=other_handler,
+        admin=admin,
+        other_admin=other_admin,
+        city_admin=city_admin,
     )
 
 

@@ -101,6 +101,7 @@ def _committee_q(user, region_field: str) -> Q:
 
 # Stations -----------------------------------------------------------------
 
+
 def managed_stations_q(user) -> Q:
     """Stations the user may edit: their own as staff, their region's as committee admin."""
     if not user.is_authenticated:
@@ -122,6 +123,7 @@ def can_see_station_internals(user, station) -> bool:
 
 
 # Representatives ----------------------------------------------------------
+
 
 def may_list_representatives(user) -> bool:
     """The staff list of representatives is for station staff and committee admins."""
@@ -163,6 +165,7 @@ def can_manage_representative(user, representative) -> bool:
 
 
 # Regions and units --------------------------------------------------------
+
 
 def can_download_region_posters(user, region) -> bool:
     return has_role(user, Role.COMMITTEE_ADMIN) and region_in_scope(user, region)

@@ -2,6 +2,7 @@ from django.shortcuts import render
 
 from . import permissions
 
+
 def profile(request):
     """The signed-in user's account and the roles it holds."""
     user = request.user

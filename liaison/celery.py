@@ -13,8 +13,7 @@ from pathlib import Path
 from time import monotonic
 
 from celery import Celery
-from kombu.transport import TRANSPORT_ALIASES
-from kombu.transport import filesystem
+from kombu.transport import TRANSPORT_ALIASES, filesystem
 from kombu.utils.encoding import str_to_bytes
 from kombu.utils.json import dumps
 

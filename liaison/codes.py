@@ -50,3 +50,11 @@ class PublicCodeConverter:
 
 
 register_converter(PublicCodeConverter, "code")
+
+
+TRACKING_CODE_LENGTH = 12
+
+
+def new_tracking_code() -> str:
+    """A citizen's tracking code: 12 characters of a 31-letter alphabet (~59 bits), unguessable."""
+    return new_code(TRACKING_CODE_LENGTH)

@@ -40,7 +40,7 @@ def png(url: str, *, scale: int = 10, border: int = 4) -> bytes:
 
 def inline_svg(url: str, *, scale: int = 8, border: int = 2) -> str:
     """An ``<svg>`` element to put inside an HTML page."""
-    return make(url).svg_inline(scale=scale, border=border, omitsize=False)
+    return make(url).svg_inline(scale=scale, border=border, omitsize=True)
 
 
 @dataclass

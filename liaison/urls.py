@@ -1,11 +1,15 @@
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
+from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
+from django.views.i18n import set_language
 
-from . import codes  # noqa: F401  (registers the <code:...> URL converter)
-from . import views
+from . import (
+    codes,  # noqa: F401  (registers the <code:...> URL converter)
+    views,
+)
 
 admin.site.site_header = _("Liaison station portal administration")
 admin.site.site_title = _("Liaison station portal")
@@ -15,7 +19,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("accounts.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # Citizens switch language without an account.
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),
     path("", include("stations.urls")),
     path("", include("representatives.urls")),

@@ -2,5 +2,5 @@ from django.apps import AppConfig
 
 
 class RepresentativesConfig(AppConfig):
-    default_auto_field = 'django.db.models.BigAutoField'
-    name = 'representatives'
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "representatives"

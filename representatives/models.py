@@ -42,7 +42,11 @@ class Representative(models.Model):
         FEMALE = "female", _("Female")
 
     code = models.CharField(
-        _("public code"), max_length=16, unique=True, default=new_code, editable=False,
+        _("public code"),
+        max_length=16,
+        unique=True,
+        default=new_code,
+        editable=False,
         help_text=_("Printed on the representative's QR code; it never changes."),
     )
     name = models.CharField(_("name"), max_length=40)
@@ -50,16 +54,24 @@ class Representative(models.Model):
     photo = models.ImageField(_("photo"), upload_to="representatives/", blank=True)
     occupation = models.CharField(_("occupation"), max_length=100, blank=True)
     group = models.ForeignKey(
-        ProfessionalGroup, verbose_name=_("professional group"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="members",
+        ProfessionalGroup,
+        verbose_name=_("professional group"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="members",
     )
     stations = models.ManyToManyField(
         "stations.Station", through="Residency", verbose_name=_("resident at"), related_name="residents", blank=True
     )
     phone = models.CharField(_("contact phone"), max_length=20, blank=True, help_text=_("Shown to staff only."))
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, verbose_name=_("portal account"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="representative",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("portal account"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="representative",
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
@@ -84,7 +96,11 @@ class CongressMembership(models.Model):
     level = models.CharField(_("level"), max_length=12, choices=CongressLevel.choices)
     term = models.CharField(_("term"), max_length=20, help_text=_("For example 第十二届."))
     region = models.ForeignKey(
-        "stations.Region", verbose_name=_("region"), null=True, blank=True, on_delete=models.PROTECT,
+        "stations.Region",
+        verbose_name=_("region"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="congress_memberships",
     )
 

@@ -48,9 +48,4 @@ def representative_staff_list(user, *, level: str = "", group=None, station=None
         reps = reps.filter(residencies__station=station)
     if query:
         reps = reps.filter(Q(name__icontains=query) | Q(occupation__icontains=query))
-    return (
-        reps.distinct()
-        .select_related("group")
-        .prefetch_related(_memberships(), "stations")
-        .order_by("name", "id")
-    )
+    return reps.distinct().select_related("group").prefetch_related(_memberships(), "stations").order_by("name", "id")

@@ -39,12 +39,16 @@ class StationForm(forms.ModelForm):
 
 
 class DirectoryFilterForm(forms.Form):
-    q = forms.CharField(label=_("Search"), required=False, max_length=50,
-                        widget=forms.TextInput(attrs={"placeholder": _("Station name or address")}))
-    region = forms.ModelChoiceField(label=_("Region"), queryset=Region.objects.none(), required=False,
-                                    empty_label=_("All regions"))
-    kind = forms.ChoiceField(label=_("Kind"), required=False,
-                             choices=[("", _("All kinds")), *Station.Kind.choices])
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=50,
+        widget=forms.TextInput(attrs={"placeholder": _("Station name or address")}),
+    )
+    region = forms.ModelChoiceField(
+        label=_("Region"), queryset=Region.objects.none(), required=False, empty_label=_("All regions")
+    )
+    kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("All kinds")), *Station.Kind.choices])
 
     def __init__(self, *args, regions=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -18,7 +18,6 @@ from .forms import DirectoryFilterForm, StationForm
 from .models import Region
 
 
-
 @login_not_required
 @require_GET
 def directory(request):
@@ -115,7 +114,10 @@ def station_poster_data(request, station) -> qr.Poster:
 def station_poster(request, code):
     station = selectors.station_by_code(code)
     return qr.poster_response(
-        request, station_poster_data(request, station), back_url=station.get_absolute_url(), filename=f"poster-{station.code}"
+        request,
+        station_poster_data(request, station),
+        back_url=station.get_absolute_url(),
+        filename=f"poster-{station.code}",
     )
 
 
@@ -138,7 +140,9 @@ def region_list(request):
     """Regions a committee admin supervises, with a poster download for each."""
     if not permissions.has_role(request.user, "committee_admin"):
         raise PermissionDenied(_("Only committee admins download posters by region."))
-    regions = Region.objects.filter(permissions.visible_regions_q(request.user)).exclude(
-        level=Region.Level.VILLAGE
-    ).order_by("path")
+    regions = (
+        Region.objects.filter(permissions.visible_regions_q(request.user))
+        .exclude(level=Region.Level.VILLAGE)
+        .order_by("path")
+    )
     return render(request, "stations/region_list.html", {"page": paginate(request, regions, per_page=50)})

@@ -79,8 +79,15 @@ def test_a_person_may_hold_several_roles(world):
 
 @pytest.mark.parametrize(
     ("persona", "allowed"),
-    [("staff", True), ("admin", True), ("city_admin", True), ("other_staff", False), ("other_admin", False),
-     ("rep_user", False), ("handler", False)],
+    [
+        ("staff", True),
+        ("admin", True),
+        ("city_admin", True),
+        ("other_staff", False),
+        ("other_admin", False),
+        ("rep_user", False),
+        ("handler", False),
+    ],
 )
 def test_can_manage_station(world, persona, allowed):
     assert permissions.can_manage_station(getattr(world, persona), world.station) is allowed

@@ -13,8 +13,14 @@ def test_public_profile_shows_identity_without_phone(client, world):
 
 @pytest.mark.parametrize(
     ("persona", "sees_phone"),
-    [("staff", True), ("admin", True), ("rep_user", True), ("other_staff", False), ("other_admin", False),
-     ("handler", False)],
+    [
+        ("staff", True),
+        ("admin", True),
+        ("rep_user", True),
+        ("other_staff", False),
+        ("other_admin", False),
+        ("handler", False),
+    ],
 )
 def test_contact_phone_only_for_staff_who_work_with_the_representative(login, world, persona, sees_phone):
     body = login(getattr(world, persona)).get(world.rep.get_absolute_url()).content.decode()

@@ -16,9 +16,18 @@ def superuser(db):
 
 @pytest.mark.parametrize(
     "model",
-    ["stations.station", "stations.region", "stations.industrychain", "stations.standarditem",
-     "representatives.representative", "representatives.professionalgroup", "representatives.congressmembership",
-     "representatives.residency", "suggestions.handlingunit", "accounts.user"],
+    [
+        "stations.station",
+        "stations.region",
+        "stations.industrychain",
+        "stations.standarditem",
+        "representatives.representative",
+        "representatives.professionalgroup",
+        "representatives.congressmembership",
+        "representatives.residency",
+        "suggestions.handlingunit",
+        "accounts.user",
+    ],
 )
 def test_every_model_has_a_searchable_admin(login, superuser, world, model):
     app, name = model.split(".")
