@@ -25,6 +25,9 @@ urlpatterns = [
     path("", include("stations.urls")),
     path("", include("representatives.urls")),
     path("", include("suggestions.urls")),
+    path("", include("suggestions.public_urls")),
+    path("", include("suggestions.reception_urls")),
+    path("", include("suggestions.import_urls")),
 ]
 
 if settings.DEBUG:

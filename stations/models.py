@@ -296,7 +296,7 @@ class ReceptionDay(models.Model):
         return f"{self.station} {self.date:%Y-%m-%d}"
 
     def get_absolute_url(self):
-        return reverse("stations:reception_day", args=[self.pk])
+        return reverse("reception:day", args=[self.pk])
 
 
 class Visit(models.Model):

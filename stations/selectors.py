@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from accounts import permissions
 from liaison.codes import is_well_formed
 
-from .models import Region, StandardItem, Station
+from .models import ReceptionDay, Region, StandardItem, Station
 
 
 def station_directory(*, region: Region | None = None, kind: str = "", query: str = "", status: str = "") -> QuerySet:
@@ -60,6 +61,16 @@ def station_by_code(code: str) -> Station:
         raise Http404("unknown station code") from None
 
 
+def station_for_intake(code: str) -> Station:
+    """The station behind a public code with just its region: the citizen's form needs nothing more."""
+    if not is_well_formed(code):
+        raise Http404("unknown station code")
+    try:
+        return Station.objects.select_related("region").get(code=code)
+    except Station.DoesNotExist:
+        raise Http404("unknown station code") from None
+
+
 def station_for_manager(user, code: str) -> Station:
     """Fetch and authorize in one step: a station the user may edit, or 404."""
     station = station_by_code(code)
@@ -104,3 +115,16 @@ def stations_in_region(region: Region) -> QuerySet:
 def managed_station_choices(user) -> QuerySet:
     """Stations to offer in a filter: those the user manages, plain."""
     return Station.objects.filter(permissions.managed_stations_q(user)).order_by("name")
+
+
+def stations_of_representative(representative_id: int) -> QuerySet:
+    return Station.objects.filter(residencies__representative_id=representative_id).order_by("name")
+
+
+def upcoming_reception_days(station: Station, limit: int = 5) -> list[ReceptionDay]:
+    """The station's next reception days (today included), with the representatives on duty: two queries."""
+    return list(
+        ReceptionDay.objects.filter(station=station, date__gte=timezone.localdate(), is_cancelled=False)
+        .prefetch_related("on_duty")
+        .order_by("date", "start_time")[:limit]
+    )

@@ -53,6 +53,7 @@ def station_public(request, code):
             "score": selectors.standard_score(station, items),
             "can_manage": permissions.can_manage_station(request.user, station),
             "public_url": qr.absolute_public_url(request, station.get_absolute_url()),
+            "reception_days": selectors.upcoming_reception_days(station),
         },
     )
 

@@ -1,10 +1,17 @@
-"""Reads of the handling-unit registry (the suggestion loop comes later)."""
+"""Reads of suggestions and handling units: joins, scoping and similarity decided once."""
 
-from django.db.models import Count, Q, QuerySet
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import Http404
 
 from accounts import permissions
+from liaison.codes import TRACKING_CODE_LENGTH, is_well_formed
 
-from .models import HandlingUnit
+from .models import OPEN_STAGES, Category, Event, HandlingUnit, Suggestion
 
 
 def units_for_user(user, *, query: str = "") -> QuerySet:
@@ -17,3 +24,138 @@ def units_for_user(user, *, query: str = "") -> QuerySet:
     if query:
         units = units.filter(Q(name__icontains=query) | Q(short_name__icontains=query))
     return units
+
+
+def active_categories() -> QuerySet:
+    return Category.objects.filter(is_active=True)
+
+
+@dataclass
+class SuggestionFilters:
+    stage: str = ""
+    channel: str = ""
+    station: object = None
+    category: object = None
+    enterprise: str = ""  # "yes" / "no" / ""
+    received_from: dt.date | None = None
+    received_to: dt.date | None = None
+    query: str = ""
+    include_merged: bool = False
+
+
+def visible_suggestions(user) -> QuerySet:
+    """Everything the user may see, with no filter applied (no joins: see permissions._committee_q)."""
+    return Suggestion.objects.filter(permissions.visible_suggestions_q(user))
+
+
+def suggestion_list(user, filters: SuggestionFilters | None = None) -> QuerySet:
+    """The one suggestion list: scoped, filtered, searched, newest received first.
+
+    The search matches title and content by substring, which works for Chinese
+    without word segmentation (a trigram index serves it on PostgreSQL).
+    Merged duplicates are left out unless asked for, so counts are not inflated.
+    """
+    filters = filters or SuggestionFilters()
+    suggestions = visible_suggestions(user)
+    if not filters.include_merged:
+        suggestions = suggestions.filter(duplicate_of__isnull=True)
+    if filters.stage:
+        suggestions = suggestions.filter(stage=filters.stage)
+    if filters.channel:
+        suggestions = suggestions.filter(channel=filters.channel)
+    if filters.station is not None:
+        suggestions = suggestions.filter(station=filters.station)
+    if filters.category is not None:
+        suggestions = suggestions.filter(category=filters.category)
+    if filters.enterprise in ("yes", "no"):
+        suggestions = suggestions.filter(is_enterprise=filters.enterprise == "yes")
+    if filters.received_from:
+        suggestions = suggestions.filter(received_at__date__gte=filters.received_from)
+    if filters.received_to:
+        suggestions = suggestions.filter(received_at__date__lte=filters.received_to)
+    if filters.query:
+        suggestions = suggestions.filter(Q(title__icontains=filters.query) | Q(content__icontains=filters.query))
+    return suggestions.select_related("station", "category", "representative").order_by("-received_at", "-id")
+
+
+def suggestion_for_user(user, code: str) -> Suggestion:
+    """Fetch and authorize in one step: the suggestion behind ``code`` if the user may see it, else 404."""
+    if not is_well_formed(code, TRACKING_CODE_LENGTH):
+        raise Http404("unknown tracking code")
+    try:
+        suggestion = (
+            Suggestion.objects.select_related(
+                "station",
+                "station__region",
+                "region",
+                "category",
+                "representative",
+                "duplicate_of",
+                "visit",
+                "created_by",
+            )
+            .prefetch_related(
+                "attachments",
+                Prefetch("events", queryset=Event.objects.select_related("actor").order_by("created_at", "id")),
+                Prefetch("duplicates", queryset=Suggestion.objects.order_by("received_at")),
+            )
+            .get(tracking_code=code)
+        )
+    except Suggestion.DoesNotExist:
+        raise Http404("unknown tracking code") from None
+    if not permissions.can_see_suggestion(user, suggestion):
+        raise Http404("suggestion not visible to this user")
+    return suggestion
+
+
+def suggestion_by_tracking_code(code: str) -> Suggestion | None:
+    """For the citizen's public page: the suggestion or None (never an error that reveals anything)."""
+    if not is_well_formed(code, TRACKING_CODE_LENGTH):
+        return None
+    return (
+        Suggestion.objects.select_related("station", "representative", "category", "duplicate_of")
+        .filter(tracking_code=code)
+        .first()
+    )
+
+
+def _bigrams(text: str) -> set[str]:
+    """Character bigrams: a similarity measure for Chinese without a word segmenter."""
+    chars = [c for c in text.lower() if not c.isspace() and c not in "，。、；：！？,.;:!?（）()“”\"'"]
+    return {a + b for a, b in zip(chars, chars[1:], strict=False)}
+
+
+def similarity(a: str, b: str) -> float:
+    left, right = _bigrams(a), _bigrams(b)
+    if not left or not right:
+        return 0.0
+    # Overlap coefficient: a short complaint contained in a long one still scores high.
+    return len(left & right) / min(len(left), len(right))
+
+
+SIMILAR_THRESHOLD = 0.15
+SIMILAR_CANDIDATES = 300
+
+
+def similar_open_suggestions(suggestion: Suggestion, *, limit: int = 5) -> list[tuple[Suggestion, float]]:
+    """Open suggestions of the same region and category that read alike, most similar first.
+
+    Looks at the most recent candidates only (a bounded, indexed query), then
+    scores them in Python by character-bigram overlap of title and content.
+    """
+    candidates = (
+        Suggestion.objects.filter(region_id=suggestion.region_id, stage__in=OPEN_STAGES, duplicate_of__isnull=True)
+        .exclude(pk=suggestion.pk)
+        .select_related("station")
+        .order_by("-received_at")
+    )
+    if suggestion.category_id:
+        candidates = candidates.filter(category_id=suggestion.category_id)
+    own = f"{suggestion.title} {suggestion.content}"
+    scored = []
+    for candidate in candidates[:SIMILAR_CANDIDATES]:
+        score = similarity(own, f"{candidate.title} {candidate.content}")
+        if score >= SIMILAR_THRESHOLD:
+            scored.append((candidate, score))
+    scored.sort(key=lambda pair: pair[1], reverse=True)
+    return scored[:limit]

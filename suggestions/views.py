@@ -1,13 +1,19 @@
 from urllib.parse import urlencode
 
-from django.core.exceptions import PermissionDenied
-from django.shortcuts import render
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from accounts import permissions
 from liaison.pagination import paginate
+from liaison.sms import mask_phone
+from stations.selectors import managed_station_choices, stations_of_representative
 
-from . import selectors
+from . import exports, selectors, services
+from .forms import MergeForm, OfflineSuggestionForm, SuggestionFilterForm
 
 
 def unit_list(request):
@@ -18,3 +24,144 @@ def unit_list(request):
     page = paginate(request, selectors.units_for_user(request.user, query=query), per_page=30)
     querystring = urlencode({"q": query}) if query else ""
     return render(request, "suggestions/unit_list.html", {"page": page, "query": query, "querystring": querystring})
+
+
+def _may_use_list(user) -> bool:
+    return bool(permissions.roles(user) & {"station_staff", "representative", "committee_admin"})
+
+
+def _filters_from(form) -> selectors.SuggestionFilters:
+    if not form.is_valid():
+        return selectors.SuggestionFilters()
+    data = form.cleaned_data
+    return selectors.SuggestionFilters(
+        stage=data["stage"],
+        channel=data["channel"],
+        station=data["station"],
+        category=data["category"],
+        enterprise=data["enterprise"],
+        received_from=data["received_from"],
+        received_to=data["received_to"],
+        query=data["q"].strip(),
+    )
+
+
+def suggestion_list(request, export: str = ""):
+    """The one list of suggestions, scoped to the user; ``export`` gives the same rows as CSV or XLSX."""
+    if not _may_use_list(request.user):
+        raise PermissionDenied(_("The suggestion list is for station staff, representatives and committee admins."))
+    stations = _station_choices(request.user)
+    form = SuggestionFilterForm(request.GET or None, stations=stations)
+    filters = _filters_from(form)
+    suggestions = selectors.suggestion_list(request.user, filters)
+    if export == "csv":
+        return exports.csv_response(request.user, suggestions)
+    if export == "xlsx":
+        return exports.xlsx_response(request.user, suggestions)
+    page = paginate(request, suggestions, per_page=25, capped=True)
+    full_phone_stations = set(permissions.staff_station_ids(request.user))
+    for suggestion in page:
+        suggestion.shown_phone = (
+            suggestion.submitter_phone
+            if request.user.is_superuser or suggestion.station_id in full_phone_stations
+            else mask_phone(suggestion.submitter_phone)
+        )
+    querystring = request.GET.copy()
+    querystring.pop("page", None)
+    return render(
+        request,
+        "suggestions/list.html",
+        {
+            "form": form,
+            "page": page,
+            "querystring": querystring.urlencode(),
+            "filtered": any(v for k, v in vars(filters).items() if k != "include_merged"),
+            "station_options": _options(stations, request.GET.get("station", "")),
+            "can_enter": permissions.has_role(request.user, "station_staff")
+            or permissions.has_role(request.user, "committee_admin"),
+        },
+    )
+
+
+def _options(stations, selected: str):
+    """``<option>`` elements for the station filter, built in one pass (see the template's note)."""
+    return format_html_join(
+        "",
+        '<option value="{}"{}>{}</option>',
+        ((pk, " selected" if str(pk) == selected else "", name) for pk, name in stations.values_list("pk", "name")),
+    )
+
+
+def _station_choices(user):
+    """Stations offered in filters: those the user manages, or a representative's own."""
+    stations = managed_station_choices(user)
+    rep = permissions.representative_id(user)
+    if rep and not stations.exists():
+        stations = stations_of_representative(rep)
+    return stations
+
+
+def suggestion_new(request):
+    """Staff enter a suggestion that arrived offline, with the date it actually arrived."""
+    stations = managed_station_choices(request.user)
+    if not stations.exists():
+        raise PermissionDenied(_("Only station staff and committee admins enter suggestions."))
+    form = OfflineSuggestionForm(request.POST or None, stations=stations, categories=selectors.active_categories())
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            suggestion, _created = services.suggestion_create(
+                station=data["station"],
+                channel=data["channel"],
+                title=data["title"],
+                content=data["content"],
+                by=request.user,
+                received_at=form.received_at(),
+                category=data["category"],
+                location=data["location"],
+                is_enterprise=data["is_enterprise"],
+                enterprise_name=data["enterprise_name"],
+                submitter_name=data["submitter_name"],
+                submitter_phone=data["submitter_phone"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Suggestion %(code)s has been recorded.") % {"code": suggestion.tracking_code})
+            return redirect(suggestion.get_absolute_url())
+    return render(request, "suggestions/new.html", {"form": form})
+
+
+def suggestion_detail(request, code):
+    suggestion = selectors.suggestion_for_user(request.user, code)
+    can_merge = permissions.can_merge_suggestion(request.user, suggestion) and suggestion.duplicate_of_id is None
+    similar = selectors.similar_open_suggestions(suggestion) if can_merge and suggestion.stage != "closed" else []
+    phone = suggestion.submitter_phone
+    if not permissions.may_see_full_phone(request.user, suggestion):
+        phone = mask_phone(phone)
+    return render(
+        request,
+        "suggestions/detail.html",
+        {"s": suggestion, "similar": similar, "can_merge": can_merge, "shown_phone": phone},
+    )
+
+
+@require_POST
+def suggestion_merge(request, code):
+    duplicate = selectors.suggestion_for_user(request.user, code)
+    form = MergeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose the suggestion to merge into."))
+        return redirect(duplicate.get_absolute_url())
+    original = selectors.suggestion_for_user(request.user, form.cleaned_data["original"].strip().upper())
+    try:
+        services.suggestion_merge(duplicate=duplicate, original=original, by=request.user)
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+        return redirect(duplicate.get_absolute_url())
+    messages.success(
+        request,
+        _("Merged into %(code)s; the citizen follows it from their own tracking page.")
+        % {"code": original.tracking_code},
+    )
+    return redirect(original.get_absolute_url())

@@ -164,6 +164,28 @@ STORAGES = {
 MEDIA_URL = "media/"
 MEDIA_ROOT = VAR_DIR / "media"
 
+# Citizens' attachments (photos and PDFs), checked by content in suggestions/public_forms.py.
+SUGGESTION_ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+SUGGESTION_ATTACHMENT_MAX_FILES = 5
+# Uploads above this size are spooled to a temporary file while a request is parsed, not held in memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# The citizen's form refuses a request body larger than this before parsing it: room for one file too many
+# (so the form can say "at most 5 files" and keep what was typed) plus the text fields. The reverse proxy
+# should cap bodies at about the same size (nginx: client_max_body_size 70m).
+SUGGESTION_MAX_REQUEST_BYTES = (SUGGESTION_ATTACHMENT_MAX_FILES + 1) * SUGGESTION_ATTACHMENT_MAX_BYTES + 2 * 1024 * 1024
+
+# Fixed-window limits (liaison/ratelimit.py): scope -> [(attempts, seconds), ...]. The client IP is
+# REMOTE_ADDR: behind a reverse proxy, have the proxy set it to the real client address.
+RATE_LIMITS = {
+    # Suggestions actually submitted from the public form, per client IP and per mobile number.
+    "suggest_ip": [(5, 10 * 60), (20, 24 * 60 * 60)],
+    "suggest_phone": [(3, 60 * 60)],
+    # Every POST of the public form, valid or not: keeps floods of uploads away from the file checks.
+    "suggest_post_ip": [(30, 10 * 60)],
+    # Tracking-code lookups on /t/<code>/, per client IP.
+    "track_ip": [(30, 10 * 60)],
+}
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
@@ -192,6 +214,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "liaison.tasks.heartbeat", "schedule": 60.0},
+    "generate-reception-days": {"task": "stations.tasks.generate_reception_days", "schedule": 6 * 3600.0},
+    "flag-missed-reception-days": {"task": "stations.tasks.flag_missed_reception_days", "schedule": 15 * 60.0},
 }
 
 LOGGING = {

@@ -2,6 +2,7 @@
 
 import factory
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from representatives.models import CongressLevel, CongressMembership, ProfessionalGroup, Representative, Residency
 from stations.models import IndustryChain, Region, StandardItem, Station
@@ -95,3 +96,23 @@ class HandlingUnitFactory(factory.django.DjangoModelFactory):
 
     name = factory.Sequence(lambda n: f"承办单位{n}")
     region = factory.SubFactory(RegionFactory)
+
+
+class CategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "suggestions.Category"
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"类别{n}")
+
+
+class SuggestionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "suggestions.Suggestion"
+
+    station = factory.SubFactory(StationFactory)
+    region = factory.LazyAttribute(lambda s: s.station.region)
+    channel = "mailbox"
+    title = factory.Sequence(lambda n: f"意见建议{n}")
+    content = "小区门口道路破损，雨天积水，希望尽快修复。"
+    received_at = factory.LazyFunction(timezone.now)

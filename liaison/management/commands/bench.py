@@ -25,10 +25,12 @@ class Command(BaseCommand):
     help = "Print server-time percentiles and query counts of the portal's pages."
 
     def add_arguments(self, parser):
-        parser.add_argument("suite", choices=["pages"])
+        parser.add_argument("suite", choices=["pages", "list"])
         parser.add_argument("--requests", type=int, default=200)
 
     def handle(self, *args, suite, requests, **options):
+        if suite == "list":
+            return self._list(requests)
         station = Station.objects.annotate(n=Count("residencies")).order_by("-n").first()
         rep = Representative.objects.order_by("id").first()
         if station is None or rep is None:
@@ -50,7 +52,32 @@ class Command(BaseCommand):
                 ("representatives list (committee admin)", staff, "/representatives/"),
                 ("my stations (committee admin)", staff, "/stations/manage/"),
             ]
-        self.stdout.write(f"{'page':44} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8}")
+        self._run(pages, requests)
+
+    def _list(self, requests):
+        """The staff suggestion list at the data's size (see ``bench_data``)."""
+        from suggestions.models import Suggestion
+
+        users = get_user_model().objects
+        admin, staff = users.filter(username="bench_admin").first(), users.filter(username="bench_staff").first()
+        if admin is None or staff is None:
+            raise CommandError("Run `manage.py bench_data` first.")
+        total = Suggestion.objects.count()
+        self.stdout.write(f"{total} suggestions in the database")
+        pages = []
+        for label, user in (("committee admin (whole city)", admin), ("station staff (one station)", staff)):
+            client = Client()
+            client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+            pages += [
+                (f"list, first page: {label}", client, "/suggestions/"),
+                (f"list, page 50: {label}", client, "/suggestions/?page=50"),
+                (f"list, filtered by stage: {label}", client, "/suggestions/?stage=assign"),
+                (f"list, search 电梯: {label}", client, "/suggestions/?q=%E7%94%B5%E6%A2%AF"),
+            ]
+        self._run(pages, requests)
+
+    def _run(self, pages, requests):
+        self.stdout.write(f"{'page':58} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8}")
         for name, client, url in pages:
             timings, queries = [], 0
             for _ in range(requests):
@@ -63,4 +90,4 @@ class Command(BaseCommand):
                 queries = len(captured)
             timings.sort()
             p95 = timings[min(len(timings) - 1, int(len(timings) * 0.95))]
-            self.stdout.write(f"{name:44} {statistics.median(timings):8.1f} {p95:8.1f} {queries:8d}")
+            self.stdout.write(f"{name:58} {statistics.median(timings):8.1f} {p95:8.1f} {queries:8d}")

@@ -1,0 +1,197 @@
+"""Public submission throughput under gunicorn, against a one-INSERT baseline in the same run.
+
+    DATABASE_URL=postgres://… CACHE_URL=redis://… .venv/bin/python bench/submission.py [--clients 20] [--seconds 20]
+
+Starts gunicorn with ``liaison.settings.bench`` on 127.0.0.1, then drives it with
+``--clients`` concurrent clients (asyncio, one process) for ``--seconds`` each:
+first the baseline view (one INSERT into a one-table model), then the citizen's
+form POST on ``/s/<code>/suggest/`` (CSRF token, idempotency key, rate limits,
+validation, the suggestion and its timeline event). Prints requests/s, p50 and
+p95 of both and their ratio. Traffic goes to the loopback address only and the
+run stops by itself.
+"""
+
+import argparse
+import asyncio
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+import urllib.parse
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ["DJANGO_SETTINGS_MODULE"] = "liaison.settings.bench"
+
+TEXTS = [
+    "小区门口道路破损严重，雨天积水，老人孩子出行不便，希望尽快修复。",
+    "希望在四季城小区东门增设公交站点，方便居民出行。",
+    "安置房交房多年仍未办理不动产权证，请有关部门加快办理。",
+    "劳动路北段便民市场早高峰占道经营，交通拥堵，希望规范管理。",
+]
+
+
+def setup_database() -> str:
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        sys.exit("The figure is defined on PostgreSQL: set DATABASE_URL=postgres://…")
+    call_command("migrate", verbosity=0)
+    call_command("createcachetable", verbosity=0)
+    from stations.models import Region, Station
+
+    region, _ = Region.objects.get_or_create(name="基准提交市", parent=None, defaults={"level": Region.Level.CITY})
+    station, _ = Station.objects.get_or_create(region=region, name="基准提交联络站", defaults={"address": "人民路1号"})
+    return station.code
+
+
+def count_rows() -> tuple[int, int]:
+    from bench.models import Ping
+    from suggestions.models import Suggestion
+
+    return Ping.objects.count(), Suggestion.objects.count()
+
+
+async def http(port: int, method: str, path: str, *, body: bytes = b"", headers: dict | None = None):
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    lines = [f"{method} {path} HTTP/1.1", f"Host: 127.0.0.1:{port}", "Connection: close"]
+    for name, value in (headers or {}).items():
+        lines.append(f"{name}: {value}")
+    if body:
+        lines.append(f"Content-Length: {len(body)}")
+    writer.write(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
+    await writer.drain()
+    raw = await reader.read()
+    writer.close()
+    head, _, payload = raw.partition(b"\r\n\r\n")
+    status = int(head.split(b" ", 2)[1])
+    return status, head.decode("latin-1"), payload
+
+
+async def baseline_client(port, deadline, warm_until, timings, errors):
+    while time.perf_counter() < deadline:
+        start = time.perf_counter()
+        status, _, _ = await http(
+            port, "POST", "/bench/insert/", body=b"x=1", headers={"Content-Type": "application/x-www-form-urlencoded"}
+        )
+        if status != 201:
+            errors.append(status)
+        elif start >= warm_until:
+            timings.append(time.perf_counter() - start)
+
+
+async def submission_client(port, code, deadline, warm_until, timings, errors, index):
+    status, head, page = await http(port, "GET", f"/s/{code}/suggest/")
+    cookie = re.search(r"csrftoken=([^;\r\n]+)", head).group(1)
+    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1).decode()
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": f"csrftoken={cookie}"}
+    n = 0
+    while time.perf_counter() < deadline:
+        n += 1
+        form = {
+            "csrfmiddlewaretoken": token,
+            "content": f"{TEXTS[(index + n) % len(TEXTS)]}（第{n}条）",
+            "idempotency_key": str(uuid.uuid4()),
+        }
+        start = time.perf_counter()
+        status, _, payload = await http(
+            port, "POST", f"/s/{code}/suggest/", body=urllib.parse.urlencode(form).encode(), headers=headers
+        )
+        if status != 302:
+            if not errors:
+                print(f"  unexpected {status}: {payload[:300]!r}", file=sys.stderr)
+            errors.append(status)
+        elif start >= warm_until:
+            timings.append(time.perf_counter() - start)
+
+
+async def drive(make_client, clients, seconds, warmup):
+    timings, errors = [], []
+    begin = time.perf_counter()
+    warm_until, deadline = begin + warmup, begin + warmup + seconds
+    await asyncio.gather(*(make_client(deadline, warm_until, timings, errors, i) for i in range(clients)))
+    return timings, errors, seconds
+
+
+def report(name, timings, errors, seconds):
+    timings = sorted(timings)
+    rps = len(timings) / seconds
+    p50 = statistics.median(timings) * 1000 if timings else float("nan")
+    p95 = timings[min(len(timings) - 1, int(len(timings) * 0.95))] * 1000 if timings else float("nan")
+    print(f"{name:34} {rps:9.1f} {p50:9.1f} {p95:9.1f} {len(errors):7d}")
+    return rps, p95
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--warmup", type=float, default=3)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--port", type=int, default=8765)
+    args = parser.parse_args()
+
+    code = setup_database()
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "liaison.settings.bench"}
+    server = subprocess.Popen(
+        [
+            str(ROOT / ".venv/bin/gunicorn"),
+            "liaison.wsgi",
+            "--bind",
+            f"127.0.0.1:{args.port}",
+            "--workers",
+            str(args.workers),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    try:
+        for _ in range(100):
+            try:
+                if asyncio.run(http(args.port, "GET", "/healthz"))[0] == 200:
+                    break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            sys.exit("gunicorn did not come up")
+        pings_before, suggestions_before = count_rows()
+        print(
+            f"gunicorn: {args.workers} workers; {args.clients} concurrent clients; {args.seconds:.0f} s each "
+            f"after {args.warmup:.0f} s warm-up; {os.cpu_count()} CPUs"
+        )
+        print(f"{'':34} {'req/s':>9} {'p50 ms':>9} {'p95 ms':>9} {'errors':>7}")
+        base = asyncio.run(
+            drive(lambda d, w, t, e, i: baseline_client(args.port, d, w, t, e), args.clients, args.seconds, args.warmup)
+        )
+        base_rps, _ = report("baseline: one INSERT", *base)
+        sub = asyncio.run(
+            drive(
+                lambda d, w, t, e, i: submission_client(args.port, code, d, w, t, e, i),
+                args.clients,
+                args.seconds,
+                args.warmup,
+            )
+        )
+        sub_rps, sub_p95 = report("public submission /s/<code>/suggest/", *sub)
+        pings_after, suggestions_after = count_rows()
+        ratio = sub_rps / base_rps if base_rps else 0
+        print(f"ratio submission / baseline: {ratio:.2f}  (target ≥ 0.60: {'met' if ratio >= 0.6 else 'NOT met'})")
+        print(f"submission p95: {sub_p95:.1f} ms  (target < 100 ms: {'met' if sub_p95 < 100 else 'NOT met'})")
+        print(f"rows written: {pings_after - pings_before} pings, {suggestions_after - suggestions_before} suggestions")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,279 @@
+"""Forms of the citizen's pages: the suggestion form behind a QR code and the tracking-code lookup.
+
+Attachments are judged by their bytes, never by their names: a photo must open
+in Pillow as JPEG, PNG, WebP or GIF, a PDF must start with ``%PDF-``.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from pathlib import PurePosixPath
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.utils.translation import gettext_lazy as _
+from PIL import Image
+
+from .selectors import active_categories
+from .services import UploadedAttachment
+
+MOBILE_RE = r"^1[3-9]\d{9}$"
+TITLE_LENGTH = 30
+
+# Pillow format name -> (content type, file extension). Only these decoders are ever tried.
+IMAGE_FORMATS = {
+    "JPEG": ("image/jpeg", ".jpg"),
+    "PNG": ("image/png", ".png"),
+    "WEBP": ("image/webp", ".webp"),
+    "GIF": ("image/gif", ".gif"),
+}
+PDF = ("application/pdf", ".pdf")
+ACCEPT = ",".join([*(ct for ct, _ext in IMAGE_FORMATS.values()), PDF[0]])
+
+
+def derive_title(content: str) -> str:
+    """The citizen types no title: the first words of what they wrote stand for it in lists."""
+    text = " ".join(content.split())
+    if len(text) <= TITLE_LENGTH:
+        return text
+    return text[:TITLE_LENGTH].rstrip() + "…"
+
+
+def normalize_phone(value: str) -> str:
+    """``+86 138-0000 1111`` -> ``13800001111``: people type numbers the way they read them."""
+    digits = re.sub(r"[\s\-()]", "", value or "")
+    if digits.startswith("+86"):
+        digits = digits[3:]
+    elif digits.startswith("86") and len(digits) == 13:
+        digits = digits[2:]
+    return digits
+
+
+def _safe_name(name: str, extension: str) -> str:
+    """The file's own name (shown to staff), with the extension of what it really is."""
+    stem = PurePosixPath(name.replace("\\", "/")).stem.strip() or "attachment"
+    return f"{stem[:80]}{extension}"
+
+
+def inspect_upload(upload) -> UploadedAttachment:
+    """Check one uploaded file by content; raises ``ValidationError`` naming the file."""
+    name = upload.name or "?"
+    limit = settings.SUGGESTION_ATTACHMENT_MAX_BYTES
+    if not upload.size:
+        raise ValidationError(_("“%(name)s” is empty."), code="empty", params={"name": name})
+    if upload.size > limit:
+        raise ValidationError(
+            _("“%(name)s” is larger than %(mb)s MB."),
+            code="too_large",
+            params={"name": name, "mb": f"{limit / (1024 * 1024):g}"},
+        )
+    upload.seek(0)
+    head = upload.read(5)
+    upload.seek(0)
+    if head == b"%PDF-":
+        content_type, extension = PDF
+    else:
+        try:
+            with Image.open(upload, formats=list(IMAGE_FORMATS)) as image:
+                image_format = image.format
+                image.verify()
+        except Exception:
+            # Pillow raises many kinds of errors for broken or hostile files
+            # (UnidentifiedImageError, SyntaxError, DecompressionBombError ...): all mean "not a photo".
+            raise ValidationError(
+                _("“%(name)s” is not a photo (JPEG, PNG, WebP, GIF) or a PDF file."),
+                code="invalid_type",
+                params={"name": name},
+            ) from None
+        finally:
+            upload.seek(0)
+        content_type, extension = IMAGE_FORMATS[image_format]
+    return UploadedAttachment(name=_safe_name(name, extension), content_type=content_type, content=upload)
+
+
+class MultipleFileInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class AttachmentsField(forms.Field):
+    """Zero to ``SUGGESTION_ATTACHMENT_MAX_FILES`` photos or PDFs, cleaned into ``UploadedAttachment`` values."""
+
+    widget = MultipleFileInput
+
+    def clean(self, value):
+        uploads = [upload for upload in (value or []) if upload]
+        limit = settings.SUGGESTION_ATTACHMENT_MAX_FILES
+        if len(uploads) > limit:
+            raise ValidationError(
+                _("You can attach at most %(limit)s files; you chose %(count)s."),
+                code="too_many",
+                params={"limit": limit, "count": len(uploads)},
+            )
+        cleaned, errors = [], []
+        for upload in uploads:
+            try:
+                cleaned.append(inspect_upload(upload))
+            except ValidationError as error:
+                errors.append(error)
+        if errors:
+            raise ValidationError(errors)
+        return cleaned
+
+
+class PublicSuggestionForm(forms.Form):
+    """What a citizen fills in after scanning a station's or a representative's QR code."""
+
+    category = forms.ModelChoiceField(
+        label=_("Category"),
+        queryset=None,
+        required=False,
+        empty_label=_("Not sure"),
+        widget=forms.Select(attrs={"class": "form-select form-select-lg"}),
+    )
+    content = forms.CharField(
+        label=_("What happened, and what do you ask for?"),
+        min_length=10,
+        max_length=2000,
+        error_messages={
+            "required": _("Tell us what happened and what you ask for."),
+            "min_length": _("Please describe it in at least %(limit_value)d characters."),
+            "max_length": _("Please keep it under %(limit_value)d characters; attach a PDF for more."),
+        },
+        widget=forms.Textarea(
+            attrs={
+                "class": "form-control form-control-lg",
+                "rows": 6,
+                "maxlength": 2000,
+                "placeholder": _(
+                    "For example: the street lamps on Renmin Road have been out for two weeks; "
+                    "please have them repaired."
+                ),
+            }
+        ),
+    )
+    location = forms.CharField(
+        label=_("Where (optional)"),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(
+            attrs={"class": "form-control form-control-lg", "placeholder": _("Street, village or building")}
+        ),
+    )
+    attachments = AttachmentsField(
+        label=_("Photos or PDF (optional)"),
+        required=False,
+        widget=MultipleFileInput(attrs={"class": "form-control form-control-lg", "accept": ACCEPT}),
+    )
+    is_enterprise = forms.BooleanField(
+        label=_("I am raising this for an enterprise"),
+        required=False,
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+    )
+    enterprise_name = forms.CharField(
+        label=_("Enterprise name"),
+        max_length=100,
+        required=False,
+        widget=forms.TextInput(attrs={"class": "form-control form-control-lg", "autocomplete": "organization"}),
+    )
+    submitter_name = forms.CharField(
+        label=_("Your name"),
+        max_length=40,
+        required=False,
+        widget=forms.TextInput(attrs={"class": "form-control form-control-lg", "autocomplete": "name"}),
+    )
+    submitter_phone = forms.CharField(
+        label=_("Mobile number"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(
+            attrs={
+                "class": "form-control form-control-lg",
+                "type": "tel",
+                "inputmode": "numeric",
+                "autocomplete": "tel-national",
+                "placeholder": "138 0000 0000",
+            }
+        ),
+    )
+    consent = forms.BooleanField(
+        label=_("I agree that the station's staff use my name and number only to contact me about this suggestion."),
+        required=False,
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+    )
+    idempotency_key = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = active_categories()
+
+    def clean_submitter_phone(self):
+        phone = normalize_phone(self.cleaned_data["submitter_phone"])
+        if phone:
+            RegexValidator(
+                MOBILE_RE, _("Enter an 11-digit mainland mobile number, such as 13800000000."), code="phone"
+            )(phone)
+        return phone
+
+    def clean_idempotency_key(self):
+        # A missing or mangled key must not block a citizen: a fresh one only loses double-click protection.
+        value = self.cleaned_data["idempotency_key"]
+        try:
+            return str(uuid.UUID(value))
+        except (TypeError, ValueError):
+            return str(uuid.uuid4())
+
+    def clean(self):
+        data = super().clean()
+        if data.get("is_enterprise"):
+            if not (data.get("enterprise_name") or "").strip() and "enterprise_name" not in self.errors:
+                self.add_error("enterprise_name", _("Give the enterprise's name."))
+        else:
+            data["enterprise_name"] = ""
+        gives_contact = bool((data.get("submitter_name") or "").strip() or data.get("submitter_phone"))
+        if gives_contact and not data.get("consent"):
+            self.add_error("consent", _("Tick the box to agree, or leave name and number empty to stay anonymous."))
+        return data
+
+    def full_clean(self):
+        super().full_clean()
+        # Mark the fields in error for the eye (red border) and for screen readers.
+        for name in self.errors:
+            if name in self.fields:
+                attrs = self.fields[name].widget.attrs
+                attrs["class"] = f"{attrs.get('class', '')} is-invalid".strip()
+                attrs["aria-invalid"] = "true"
+                attrs["aria-describedby"] = f"{self[name].auto_id}_error"
+
+    @property
+    def gives_contact(self) -> bool:
+        """Should the contact section render open (something typed there, or an error in it)?"""
+        fields = ("submitter_name", "submitter_phone", "consent")
+        if any(field in self.errors for field in fields):
+            return True
+        return bool(self.is_bound and any((self.data.get(self.add_prefix(f)) or "").strip() for f in fields[:2]))
+
+
+class TrackLookupForm(forms.Form):
+    code = forms.CharField(
+        label=_("Tracking code"),
+        max_length=40,
+        widget=forms.TextInput(
+            attrs={
+                "class": "form-control form-control-lg text-uppercase font-monospace",
+                "autocomplete": "off",
+                "autocapitalize": "characters",
+                "spellcheck": "false",
+                "placeholder": "ABCD EFGH JKMN",
+            }
+        ),
+    )
+
+    def clean_code(self):
+        # Codes are often copied with spaces or dashes between groups of four.
+        code = re.sub(r"[\s\-]", "", self.cleaned_data["code"]).upper()
+        if not re.fullmatch(r"[A-Z0-9]{4,16}", code):
+            raise ValidationError(_("Enter the code as you received it: 12 letters and digits."), code="format")
+        return code

@@ -1,0 +1,314 @@
+"""The citizen's side of the loop: the form behind a QR code, and the public tracking page.
+
+Both are public (``login_not_required``). The tracking page shows what the
+citizen may know and nothing else: public timeline texts, never internal notes
+or who handled the item. The attachment download at the end is for signed-in
+staff only.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_GET, require_http_methods
+
+from liaison import ratelimit
+from representatives.selectors import representative_by_code
+from stations.selectors import station_for_intake
+
+from . import selectors, services
+from .models import Channel, Event, Stage, Suggestion
+from .public_forms import PublicSuggestionForm, TrackLookupForm, derive_title
+
+SUGGEST_TEMPLATE = "public/suggest_form.html"
+TRACK_TEMPLATE = "public/track.html"
+
+# Inline display is offered only for raster images (never SVG or HTML); everything else is a download.
+INLINE_TYPES = {"image/jpeg", "image/png", "image/webp", "image/gif"}
+
+# The four stages in the public's words (群众点单 → 代表派单 → 政府接单 → 群众评单).
+PUBLIC_STEPS = [
+    (Stage.COLLECT, pgettext_lazy("public stage", "Received")),
+    (Stage.ASSESS, pgettext_lazy("public stage", "Studied by a representative")),
+    (Stage.ASSIGN, pgettext_lazy("public stage", "Being handled by the department")),
+    (Stage.FEEDBACK, pgettext_lazy("public stage", "Answered")),
+    (Stage.CLOSED, pgettext_lazy("public stage", "Closed")),
+]
+PUBLIC_STAGE_TEXT = {
+    Stage.COLLECT: pgettext_lazy("public stage", "Your suggestion has arrived and is being checked by the station."),
+    Stage.ASSESS: pgettext_lazy("public stage", "A representative is studying your suggestion and deciding who acts."),
+    Stage.ASSIGN: pgettext_lazy(
+        "public stage", "The responsible department is handling it; the representatives follow it up."
+    ),
+    Stage.FEEDBACK: pgettext_lazy(
+        "public stage", "An answer has been given; you will be asked whether it satisfies you."
+    ),
+    Stage.CLOSED: pgettext_lazy("public stage", "Handling is finished."),
+}
+
+
+# The form ------------------------------------------------------------------
+
+
+def _body_too_large(request) -> bool:
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return True
+    return length > settings.SUGGESTION_MAX_REQUEST_BYTES
+
+
+def _typed(post) -> dict:
+    """What the citizen typed, as initial values: a refused request re-renders it without validating."""
+    return {name: value for name, value in post.items() if name not in ("csrfmiddlewaretoken", "attachments")}
+
+
+def _earlier_submission(post) -> tuple[Suggestion | None, bool]:
+    """``(suggestion, same)``: the suggestion already made with this form's key, and whether it is this one.
+
+    A double tap or a resubmit after a network error sends the same key and the
+    same text: that is the same suggestion. A form restored from the browser's
+    history carries the old key with new text, and must make a new suggestion.
+    """
+    try:
+        key = str(uuid.UUID(post.get("idempotency_key", "")))
+    except ValueError:
+        return None, False
+    earlier = Suggestion.objects.filter(idempotency_key=key).only("tracking_code", "content").first()
+    if earlier is None:
+        return None, False
+    return earlier, earlier.content == post.get("content", "").strip()
+
+
+def _success_url(suggestion: Suggestion) -> str:
+    return reverse("public:track", args=[suggestion.tracking_code]) + "?new=1"
+
+
+def _upload_limits() -> dict:
+    max_bytes = settings.SUGGESTION_ATTACHMENT_MAX_BYTES
+    return {
+        "max_files": settings.SUGGESTION_ATTACHMENT_MAX_FILES,
+        "max_bytes": max_bytes,
+        "max_mb": f"{max_bytes / (1024 * 1024):g}",
+    }
+
+
+def _render_form(request, context, form, *, status=200, refused="", reattach=(), retry_after=0):
+    response = render(
+        request,
+        SUGGEST_TEMPLATE,
+        {**context, **_upload_limits(), "form": form, "refused": refused, "reattach": list(reattach)},
+        status=status,
+    )
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
+    return response
+
+
+@csrf_protect
+def _suggest(request, *, station, representative, channel):
+    context = {"station": station, "representative": representative}
+    if request.method != "POST":
+        form = PublicSuggestionForm(initial={"idempotency_key": str(uuid.uuid4())})
+        return _render_form(request, context, form)
+
+    earlier, same = _earlier_submission(request.POST)
+    if earlier is not None and same:
+        return redirect(_success_url(earlier))
+
+    ip = ratelimit.client_ip(request)
+    reattach = [upload.name for upload in request.FILES.getlist("attachments")]
+    too_many = _("Too many submissions from this network. Please wait a while and try again.")
+    posts = ratelimit.hit("suggest_post_ip", ip)
+    if not posts.allowed:
+        form = PublicSuggestionForm(initial=_typed(request.POST))
+        return _render_form(
+            request, context, form, status=429, refused=too_many, reattach=reattach, retry_after=posts.retry_after
+        )
+
+    data = request.POST.copy()
+    if earlier is not None:
+        # Same key, different text: a new suggestion from a page restored from history gets its own key.
+        data["idempotency_key"] = str(uuid.uuid4())
+    form = PublicSuggestionForm(data, request.FILES)
+    if not form.is_valid():
+        return _render_form(request, context, form, reattach=reattach)
+
+    cleaned = form.cleaned_data
+    phone = cleaned["submitter_phone"]
+    by_ip = ratelimit.hit("suggest_ip", ip)
+    if not by_ip.allowed:
+        return _render_form(
+            request, context, form, status=429, refused=too_many, reattach=reattach, retry_after=by_ip.retry_after
+        )
+    by_phone = ratelimit.hit("suggest_phone", phone) if phone else None
+    if by_phone is not None and not by_phone.allowed:
+        refused = _("Too many suggestions from this mobile number in the last hour. Please try again later.")
+        return _render_form(
+            request, context, form, status=429, refused=refused, reattach=reattach, retry_after=by_phone.retry_after
+        )
+
+    try:
+        suggestion, _created = services.suggestion_create(
+            station=station,
+            channel=channel,
+            title=derive_title(cleaned["content"]),
+            content=cleaned["content"],
+            category=cleaned["category"],
+            representative=representative,
+            location=cleaned["location"],
+            is_enterprise=cleaned["is_enterprise"],
+            enterprise_name=cleaned["enterprise_name"],
+            submitter_name=cleaned["submitter_name"],
+            submitter_phone=phone,
+            idempotency_key=cleaned["idempotency_key"],
+            attachments=cleaned["attachments"],
+        )
+    except ValidationError as error:
+        form.add_error(None, error.messages)
+        return _render_form(request, context, form, reattach=reattach)
+    return redirect(_success_url(suggestion))
+
+
+# Checked inside, after the body size: CsrfViewMiddleware would otherwise read (and spool) the whole
+# body before the view could refuse an oversized one.
+@login_not_required
+@csrf_exempt
+@never_cache
+@require_http_methods(["GET", "POST"])
+def station_suggest(request, code):
+    """``/s/<code>/suggest/``: the form a citizen reaches from a station's QR poster."""
+    station = station_for_intake(code)
+    if request.method == "POST" and _body_too_large(request):
+        return _refuse_large_body(request, {"station": station, "representative": None})
+    return _suggest(request, station=station, representative=None, channel=Channel.QR_STATION)
+
+
+@login_not_required
+@csrf_exempt
+@never_cache
+@require_http_methods(["GET", "POST"])
+def representative_suggest(request, code):
+    """``/r/<code>/suggest/``: addressed to the representative, received by their (first) station."""
+    representative = representative_by_code(code)
+    residency = representative.residencies.select_related("station__region").order_by("id").first()
+    if residency is None:
+        return render(request, "public/no_station.html", {"representative": representative})
+    station = residency.station
+    if request.method == "POST" and _body_too_large(request):
+        return _refuse_large_body(request, {"station": station, "representative": representative})
+    return _suggest(request, station=station, representative=representative, channel=Channel.QR_REPRESENTATIVE)
+
+
+def _refuse_large_body(request, context):
+    form = PublicSuggestionForm(initial={"idempotency_key": str(uuid.uuid4())})
+    refused = _(
+        "What you sent is too large. Attach at most %(limit)s photos or PDF files of up to %(mb)s MB each, "
+        "then type your suggestion again."
+    ) % {"limit": settings.SUGGESTION_ATTACHMENT_MAX_FILES, "mb": _upload_limits()["max_mb"]}
+    response = _render_form(request, context, form, status=413, refused=refused)
+    # The unread body must not be parsed by anything after us.
+    response["Connection"] = "close"
+    return response
+
+
+# The tracking page ---------------------------------------------------------
+
+
+def _public_timeline(suggestion_id: int) -> list[dict]:
+    """Only what was written for the citizen: no internal note, no actor is even loaded."""
+    return list(
+        Event.objects.filter(suggestion_id=suggestion_id)
+        .exclude(public_text="")
+        .order_by("created_at", "id")
+        .values("public_text", "created_at")
+    )
+
+
+def _steps(stage: str) -> list[dict]:
+    order = [value for value, _label in PUBLIC_STEPS]
+    reached = order.index(stage) if stage in order else -1
+    return [
+        {"label": label, "done": index < reached, "current": index == reached}
+        for index, (_value, label) in enumerate(PUBLIC_STEPS)
+    ]
+
+
+@login_not_required
+@require_GET
+def track_lookup(request):
+    """``/t/``: type a tracking code."""
+    form = TrackLookupForm(request.GET or None)
+    if form.is_valid():
+        return redirect("public:track", form.cleaned_data["code"])
+    return render(request, "public/track_lookup.html", {"form": form})
+
+
+@login_not_required
+@never_cache
+@require_GET
+def track(request, code):
+    """``/t/<code>/``: the public timeline. Unknown codes get the same page, empty, with status 200."""
+    lookups = ratelimit.hit("track_ip", ratelimit.client_ip(request))
+    limited = not lookups.allowed
+    suggestion = None if limited else selectors.suggestion_by_tracking_code(code)
+    context = {
+        "code": code,
+        "suggestion": suggestion,
+        "limited": limited,
+        "lookup_form": TrackLookupForm(),
+        "just_submitted": False,
+    }
+    if suggestion is not None:
+        # A merged duplicate is closed; its submitter follows the original's progress.
+        followed = suggestion.duplicate_of or suggestion
+        context.update(
+            {
+                "just_submitted": request.GET.get("new") == "1",
+                "timeline": _public_timeline(suggestion.pk),
+                "original_timeline": _public_timeline(followed.pk) if followed is not suggestion else [],
+                "steps": _steps(followed.stage),
+                "stage_text": PUBLIC_STAGE_TEXT.get(followed.stage, ""),
+                "track_url": request.build_absolute_uri(reverse("public:track", args=[suggestion.tracking_code])),
+            }
+        )
+    if limited:
+        response = render(request, TRACK_TEMPLATE, context, status=429)
+        response["Retry-After"] = str(lookups.retry_after)
+        return response
+    return render(request, TRACK_TEMPLATE, context)
+
+
+# Staff: attachments --------------------------------------------------------
+
+
+@never_cache
+@require_GET
+def attachment_download(request, code, pk):
+    """A suggestion's photo or PDF, for signed-in users who may see the suggestion (404 for everyone else)."""
+    suggestion = selectors.suggestion_for_user(request.user, code)
+    attachment = next((a for a in suggestion.attachments.all() if a.pk == pk), None)
+    if attachment is None:
+        raise Http404("no such attachment")
+    inline = attachment.content_type in INLINE_TYPES
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=not inline,
+        filename=attachment.original_name,
+        content_type=attachment.content_type if attachment.content_type else "application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    # Even if a file were hostile, a browser opening it gets no scripts and no same-origin rights.
+    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response
