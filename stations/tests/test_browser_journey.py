@@ -77,7 +77,8 @@ def test_committee_admin_downloads_station_poster_whose_qr_opens_the_station_pag
 def test_phone_visitor_sees_suggestion_button_without_horizontal_scrolling(live_server, page, live_world):
     page.goto(f"{live_server.url}/s/{live_world.station.code}/")
     expect(page.locator("h1")).to_have_text(STATION_NAME)
-    button = page.get_by_role("link", name="提建议")
+    button = page.locator("#suggest")
+    expect(button).to_contain_text("提建议")
     expect(button).to_be_visible()
     expect(button).to_be_in_viewport()
     box = button.bounding_box()
