@@ -77,6 +77,20 @@ class Stage(models.TextChoices):
 OPEN_STAGES = (Stage.COLLECT, Stage.ASSESS, Stage.ASSIGN, Stage.FEEDBACK)
 
 
+class Urgency(models.TextChoices):
+    NORMAL = "normal", _("Normal")
+    URGENT = "urgent", _("Urgent")
+
+
+class Outcome(models.TextChoices):
+    """How an item left the loop (``Suggestion.outcome`` once closed)."""
+
+    SATISFIED = "satisfied", _("Satisfied")
+    BASICALLY_SATISFIED = "basically", _("Basically satisfied")
+    UNRATED = "unrated", _("Not rated")
+    MERGED = "merged", _("Merged into another")
+
+
 class Suggestion(models.Model):
     """One suggestion (社情民意 / 意见建议): the unit of work of the closed loop."""
 
@@ -134,6 +148,25 @@ class Suggestion(models.Model):
         related_name="duplicates",
     )
     idempotency_key = models.CharField(max_length=40, null=True, blank=True, unique=True, editable=False)
+    urgency = models.CharField(_("urgency"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL)
+    assessor = models.ForeignKey(
+        "representatives.Representative",
+        verbose_name=_("representative assessing"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assessing",
+    )
+    redo_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
+    under_committee_supervision = models.BooleanField(_("under committee supervision"), default=False)
+    flagged = models.BooleanField(_("flagged supervision (挂牌督办)"), default=False, db_index=True)
+    marked_for_proposal = models.BooleanField(_("marked for a formal proposal"), default=False)
+    answer = models.TextField(_("answer to the citizen"), blank=True)
+    answer_released_at = models.DateTimeField(_("answer released"), null=True, blank=True)
+    rating_due = models.DateField(_("rating due"), null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
+    stage_changed_at = models.DateTimeField(_("stage changed"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("entered by"),
@@ -200,11 +233,17 @@ class Event(models.Model):
         MERGED = "merged", _("Merged as a duplicate")
         DUPLICATE_ADDED = "duplicate_added", _("Duplicate merged into this")
         EDITED = "edited", _("Edited")
+        ACTION = "action", _("Workflow step")
+        REMINDER = "reminder", _("Reminder sent")
+        ESCALATION = "escalation", _("Escalated")
 
     suggestion = models.ForeignKey(
         Suggestion, verbose_name=_("suggestion"), on_delete=models.CASCADE, related_name="events"
     )
     kind = models.CharField(_("what"), max_length=30, choices=Kind.choices)
+    action = models.CharField(_("action"), max_length=30, blank=True)
+    from_stage = models.CharField(_("from stage"), max_length=10, blank=True)
+    to_stage = models.CharField(_("to stage"), max_length=10, blank=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("who"),
@@ -224,3 +263,258 @@ class Event(models.Model):
 
     def __str__(self):
         return f"{self.suggestion.tracking_code} {self.get_kind_display()}"
+
+
+class Assignment(models.Model):
+    """交办单: one suggestion sent to one unit — the "三知": which unit, who is responsible, what came of it."""
+
+    class Role(models.TextChoices):
+        LEAD = "lead", _("Lead unit")
+        CO = "co", _("Co-unit")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Awaiting acceptance")
+        ACCEPTED = "accepted", _("Accepted")
+        RETURNED = "returned", _("Returned as misrouted")
+        REPLIED = "replied", _("Replied")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    suggestion = models.ForeignKey(
+        Suggestion, verbose_name=_("suggestion"), on_delete=models.CASCADE, related_name="assignments"
+    )
+    unit = models.ForeignKey(
+        HandlingUnit, verbose_name=_("handling unit"), on_delete=models.PROTECT, related_name="assignments"
+    )
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.LEAD)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    instructions = models.TextField(_("instructions"), blank=True)
+    accept_due = models.DateField(_("accept by"))
+    reply_due = models.DateField(_("reply by"))
+    responsible = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("responsible person"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="responsible_assignments",
+    )
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("assigned by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    return_reason = models.TextField(_("reason for return"), blank=True)
+    flagged = models.BooleanField(_("flagged supervision (挂牌督办)"), default=False)
+    created_at = models.DateTimeField(_("assigned"), auto_now_add=True)
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    replied_at = models.DateTimeField(_("replied"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("assignment")
+        verbose_name_plural = _("assignments")
+        ordering = ["reply_due", "id"]
+        indexes = [
+            # The deadline sweep: open assignments by due date, one indexed range scan each.
+            models.Index(fields=["status", "reply_due"], name="assignment_open_due_idx"),
+            models.Index(fields=["status", "accept_due"], name="assignment_accept_due_idx"),
+            models.Index(fields=["unit", "status"], name="assignment_unit_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.suggestion.tracking_code} → {self.unit}"
+
+
+class Reply(models.Model):
+    """答复: the lead unit's result, or a co-unit's opinion."""
+
+    class Result(models.TextChoices):
+        SOLVED = "solved", _("Solved")
+        PARTLY = "partly", _("Partly solved")
+        EXPLAINED = "explained", _("Explained")
+        OPINION = "opinion", _("Co-unit opinion")
+
+    assignment = models.ForeignKey(
+        Assignment, verbose_name=_("assignment"), on_delete=models.CASCADE, related_name="replies"
+    )
+    result = models.CharField(_("result"), max_length=10, choices=Result.choices)
+    text = models.TextField(_("reply"))
+    file = models.FileField(_("file"), upload_to="replies/%Y/%m/", storage=private_storage, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("replied"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("reply")
+        verbose_name_plural = _("replies")
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"{self.assignment} {self.get_result_display()}"
+
+
+class ExtensionRequest(models.Model):
+    """延期申请: a unit asks for more time; a committee admin decides."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Awaiting decision")
+        APPROVED = "approved", _("Approved")
+        REFUSED = "refused", _("Refused")
+
+    assignment = models.ForeignKey(
+        Assignment, verbose_name=_("assignment"), on_delete=models.CASCADE, related_name="extension_requests"
+    )
+    reason = models.TextField(_("reason"))
+    requested_due = models.DateField(_("new deadline asked"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    granted_due = models.DateField(_("new deadline granted"), null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("requested by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("requested"), auto_now_add=True)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("extension request")
+        verbose_name_plural = _("extension requests")
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assignment"], condition=models.Q(status="pending"), name="one_pending_extension_per_assignment"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.assignment} → {self.requested_due}"
+
+
+class Supervision(models.Model):
+    """督办 / 催办: one reminder or escalation, made at most once per assignment, kind and deadline."""
+
+    class Kind(models.TextChoices):
+        ACCEPT_OVERDUE = "accept_overdue", _("Not accepted in time")
+        REMIND_BEFORE = "remind_before", _("Reminder before the deadline")
+        REMIND_DUE = "remind_due", _("Reminder on the deadline")
+        ESCALATION = "escalation", _("Escalated to the committee")
+
+    assignment = models.ForeignKey(
+        Assignment, verbose_name=_("assignment"), on_delete=models.CASCADE, related_name="supervisions"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    deadline = models.DateField(_("deadline"))
+    created_at = models.DateTimeField(_("made"), auto_now_add=True)
+    notified_at = models.DateTimeField(_("notified"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("supervision")
+        verbose_name_plural = _("supervisions")
+        ordering = ["-created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["assignment", "kind", "deadline"], name="supervision_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.assignment} {self.get_kind_display()} {self.deadline}"
+
+
+class Rating(models.Model):
+    """评价: the citizen's verdict on an answer; 不满意 reopens the item."""
+
+    class Verdict(models.TextChoices):
+        SATISFIED = "satisfied", _("Satisfied")
+        BASICALLY = "basically", _("Basically satisfied")
+        UNSATISFIED = "unsatisfied", _("Unsatisfied")
+
+    suggestion = models.ForeignKey(
+        Suggestion, verbose_name=_("suggestion"), on_delete=models.CASCADE, related_name="ratings"
+    )
+    verdict = models.CharField(_("verdict"), max_length=12, choices=Verdict.choices)
+    comment = models.TextField(_("comment"), blank=True)
+    round = models.PositiveSmallIntegerField(_("round"), default=0)
+    created_at = models.DateTimeField(_("rated"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("rating")
+        verbose_name_plural = _("ratings")
+        ordering = ["created_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["suggestion", "round"], name="one_rating_per_round")]
+
+    def __str__(self):
+        return f"{self.suggestion.tracking_code} {self.get_verdict_display()}"
+
+
+class DeadlinePolicy(models.Model):
+    """Working days allowed, per category and urgency; the row without a category is the default."""
+
+    category = models.ForeignKey(
+        Category,
+        verbose_name=_("category"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="deadline_policies",
+    )
+    urgency = models.CharField(_("urgency"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL)
+    accept_days = models.PositiveSmallIntegerField(_("working days to accept"), default=2)
+    reply_days = models.PositiveSmallIntegerField(_("working days to reply"), default=15)
+    rating_days = models.PositiveSmallIntegerField(_("working days for the citizen to rate"), default=10)
+
+    class Meta:
+        verbose_name = _("deadline policy")
+        verbose_name_plural = _("deadline policies")
+        constraints = [
+            models.UniqueConstraint(fields=["category", "urgency"], name="one_policy_per_category_urgency"),
+            models.UniqueConstraint(
+                fields=["urgency"], condition=models.Q(category__isnull=True), name="one_default_policy_per_urgency"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.category or _('All categories')} · {self.get_urgency_display()}"
+
+
+class CalendarOverride(models.Model):
+    """A holiday or make-up working day entered by a committee admin; wins over the calendar package."""
+
+    date = models.DateField(_("date"), unique=True)
+    is_workday = models.BooleanField(
+        _("working day"), help_text=_("Ticked: a working day (调休). Unticked: a holiday.")
+    )
+    note = models.CharField(_("note"), max_length=60, blank=True, help_text=_("For example 2027年春节."))
+
+    class Meta:
+        verbose_name = _("calendar override")
+        verbose_name_plural = _("calendar overrides")
+        ordering = ["date"]
+
+    def __str__(self):
+        return f"{self.date} {'班' if self.is_workday else '休'}"
+
+
+class Notification(models.Model):
+    """An in-app notification for a portal user (staff, representatives, handlers, committee admins)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="notifications"
+    )
+    text = models.CharField(_("text"), max_length=300)
+    url = models.CharField(_("link"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("sent"), auto_now_add=True)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+    emailed_at = models.DateTimeField(_("e-mailed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at"], name="notification_unread_idx")]
+
+    def __str__(self):
+        return self.text

@@ -214,6 +214,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "liaison.tasks.heartbeat", "schedule": 60.0},
+    # Deadlines live in the database; this finds what is due in a few set-based queries.
+    "sweep-deadlines": {"task": "suggestions.tasks.sweep_deadlines", "schedule": 5 * 60.0},
     "generate-reception-days": {"task": "stations.tasks.generate_reception_days", "schedule": 6 * 3600.0},
     "flag-missed-reception-days": {"task": "stations.tasks.flag_missed_reception_days", "schedule": 15 * 60.0},
 }

@@ -16,3 +16,7 @@ STORAGES = {
 # Locking after failed logins is tested explicitly; keep the limit as in production.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 PUBLIC_BASE_URL = ""
+
+# Tasks run inline so that tests see their effects; the CI integration test runs a real worker.
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True
