@@ -176,11 +176,9 @@ def test_every_action_is_refused_in_every_stage_the_table_does_not_list(action):
 )
 def test_who_may_assign(world, item, persona, allowed):
     loop.suggestion_hand_to_representative(suggestion=item, by=world.staff)
-    call = lambda: loop.suggestion_assign(
-        suggestion=_reload(item),
-        by=getattr(world, persona),  # noqa: E731
-        lead_unit=world.unit,
-    )
+    def call():
+        loop.suggestion_assign(suggestion=_reload(item), by=getattr(world, persona), lead_unit=world.unit)
+
     if allowed:
         call()
         assert _reload(item).stage == Stage.ASSIGN
