@@ -14,6 +14,7 @@ All functions take and return ``datetime.date`` in Asia/Shanghai.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import threading
 import time
 
@@ -43,13 +44,19 @@ def _overrides() -> tuple[dict[dt.date, bool], set[int]]:
         return _cache["overrides"], _cache["years"]
 
 
+@functools.lru_cache(maxsize=8192)
+def _package_is_workday(day: dt.date) -> bool:
+    # chinese_calendar re-validates its tables on every call (~80 µs); the answer for a date never changes.
+    if day.year in PACKAGE_YEARS:
+        return chinese_calendar.is_workday(day)
+    return day.weekday() < 5
+
+
 def is_workday(day: dt.date) -> bool:
     overrides, _years = _overrides()
     if day in overrides:
         return overrides[day]
-    if day.year in PACKAGE_YEARS:
-        return chinese_calendar.is_workday(day)
-    return day.weekday() < 5
+    return _package_is_workday(day)
 
 
 def add_workdays(start: dt.date, days: int) -> dt.date:

@@ -203,44 +203,33 @@ def suggestion_hand_to_representative(*, suggestion, by, representative=None, ca
 # assess -------------------------------------------------------------------------
 
 
-@transaction.atomic
-def suggestion_answer_directly(*, suggestion, by, answer: str):
-    if not answer.strip():
-        raise WorkflowError(_("Write the answer the citizen will read."))
-    _transition(
-        suggestion,
-        Action.ANSWER_DIRECTLY,
-        by=by,
-        note=answer,
-        public_text=_("A representative answered: %(answer)s") % {"answer": answer.strip()[:250]},
-        **_release_fields(suggestion, answer.strip()),
-    )
+def _answer_citizen(suggestion, action: str, *, by, text: str, public_text: str):
+    """A step that gives the citizen an answer now: released at once, the rating window opens, SMS after commit."""
+    _transition(suggestion, action, by=by, note=text, public_text=public_text, **_release_fields(suggestion, text))
     _tell_citizen(
         suggestion,
         _("Your suggestion %(code)s has an answer. Please rate it on the tracking page.")
         % {"code": suggestion.tracking_code},
     )
     return suggestion
+
+
+@transaction.atomic
+def suggestion_answer_directly(*, suggestion, by, answer: str):
+    answer = answer.strip()
+    if not answer:
+        raise WorkflowError(_("Write the answer the citizen will read."))
+    public_text = _("A representative answered: %(answer)s") % {"answer": answer[:250]}
+    return _answer_citizen(suggestion, Action.ANSWER_DIRECTLY, by=by, text=answer, public_text=public_text)
 
 
 @transaction.atomic
 def suggestion_decline(*, suggestion, by, reason: str):
-    if not reason.strip():
+    reason = reason.strip()
+    if not reason:
         raise WorkflowError(_("Give the reason the citizen will read."))
-    _transition(
-        suggestion,
-        Action.DECLINE,
-        by=by,
-        note=reason,
-        public_text=_("Not taken up: %(reason)s") % {"reason": reason.strip()[:250]},
-        **_release_fields(suggestion, reason.strip()),
-    )
-    _tell_citizen(
-        suggestion,
-        _("Your suggestion %(code)s has an answer. Please rate it on the tracking page.")
-        % {"code": suggestion.tracking_code},
-    )
-    return suggestion
+    public_text = _("Not taken up: %(reason)s") % {"reason": reason[:250]}
+    return _answer_citizen(suggestion, Action.DECLINE, by=by, text=reason, public_text=public_text)
 
 
 @transaction.atomic
@@ -479,24 +468,13 @@ def suggestion_flag(*, suggestion, by, flagged: bool = True, note: str = ""):
 @transaction.atomic
 def suggestion_release(*, suggestion, by, answer: str):
     """The representative or staff review the unit's reply and release it to the citizen."""
-    if not answer.strip():
+    answer = answer.strip()
+    if not answer:
         raise WorkflowError(_("Write the answer the citizen will read."))
-    if suggestion.answer_released_at and suggestion.answer == answer.strip():
+    if suggestion.answer_released_at and suggestion.answer == answer:
         raise WorkflowError(_("This answer has already been released."))
-    _transition(
-        suggestion,
-        Action.RELEASE,
-        by=by,
-        note=answer,
-        public_text=_("Answer: %(answer)s") % {"answer": answer.strip()[:250]},
-        **_release_fields(suggestion, answer.strip()),
-    )
-    _tell_citizen(
-        suggestion,
-        _("Your suggestion %(code)s has an answer. Please rate it on the tracking page.")
-        % {"code": suggestion.tracking_code},
-    )
-    return suggestion
+    public_text = _("Answer: %(answer)s") % {"answer": answer[:250]}
+    return _answer_citizen(suggestion, Action.RELEASE, by=by, text=answer, public_text=public_text)
 
 
 def citizen_may_rate(suggestion: Suggestion, phone_last4: str) -> bool:

@@ -16,16 +16,33 @@ from django.core.management import call_command
 from django.db import transaction
 from django.db.models import Count, F, Sum
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from accounts.models import Role
 from accounts.permissions import roles
+from liaison import workdays
 from liaison.codes import TRACKING_CODE_LENGTH, is_well_formed, stable_code
-from liaison.management.commands.seed_demo import Seeder
+from liaison.management.commands.seed_demo import Loop, Seeder
 from representatives.models import CongressLevel, CongressMembership, ProfessionalGroup, Representative, Residency
 from stations.models import IndustryChain, ReceptionDay, ReceptionRule, Region, StandardItem, Station, Visit
 from stations.selectors import upcoming_reception_days
-from suggestions.models import Category, Channel, Event, HandlingUnit, Stage, Suggestion
+from suggestions.models import (
+    Assignment,
+    Category,
+    Channel,
+    Event,
+    ExtensionRequest,
+    HandlingUnit,
+    Outcome,
+    Rating,
+    Reply,
+    Stage,
+    Suggestion,
+    Supervision,
+)
+from suggestions.supervision import RED, YELLOW, colour
+from suggestions.workflow import TRANSITIONS, Action
 
 pytestmark = pytest.mark.django_db
 
@@ -240,13 +257,22 @@ def snapshot():
                 Visit.received_by.through,
                 Suggestion,
                 Event,
+                Assignment,
+                Reply,
+                Rating,
+                ExtensionRequest,
+                Supervision,
+                HandlingUnit.handlers.through,
             )
         },
         "stations": sorted(Station.objects.values_list("code", "name", "head_id", "updated_at")),
         "representatives": sorted(Representative.objects.values_list("code", "name", "phone", "user_id")),
         "passwords": sorted(user_model.objects.values_list("username", "password")),
         "items_met": Station.standard_items_met.through.objects.count(),
-        "suggestions": sorted(Suggestion.objects.values_list("tracking_code", "title", "visit_id", "updated_at")),
+        "suggestions": sorted(
+            Suggestion.objects.values_list("tracking_code", "title", "visit_id", "stage", "outcome", "updated_at")
+        ),
+        "assignments": sorted(Assignment.objects.values_list("pk", "status", "accept_due", "reply_due", "flagged")),
         "rules": sorted(
             ReceptionRule.objects.values_list("station_id", "kind", "weekday", "day_of_month", "starts_on")
         ),
@@ -442,7 +468,7 @@ def test_every_suggestion_is_received_in_its_stations_region_with_a_tracking_cod
     assert received.count() == suggestions.count()
     assert not received.filter(public_text="").exists()
     assert not received.exclude(created_at=F("suggestion__received_at")).exists()
-    assert set(suggestions.values_list("stage", flat=True)) == {Stage.COLLECT}
+    assert suggestions.filter(stage=Stage.COLLECT).exists()  # the rest went on round the loop (below)
     assert not suggestions.filter(category__isnull=True).exists()
     assert set(Category.objects.values_list("name", flat=True)) == {
         "城建交通",
@@ -481,3 +507,293 @@ def test_the_output_sums_up_the_intake(output):
     line = next(line for line in output.splitlines() if line.startswith("Intake:"))
     assert f"{Suggestion.objects.count()} suggestions" in line
     assert f"{Visit.objects.count()} visits" in line
+
+
+# The closed loop ------------------------------------------------------------------------------
+
+OPEN = (Assignment.Status.PENDING, Assignment.Status.ACCEPTED)
+HISTORY_END = aware(ANCHOR + dt.timedelta(days=1))
+HANDLER_UNIT = "开封市住房和城乡建设局"
+
+
+def local_day(moment: dt.datetime) -> dt.date:
+    return timezone.localtime(moment).date()
+
+
+def chains(stage=None) -> dict[int, list]:
+    """Each suggestion's workflow steps in the order they happened."""
+    events = Event.objects.filter(kind=Event.Kind.ACTION).order_by("suggestion_id", "created_at", "id")
+    if stage:
+        events = events.filter(suggestion__stage=stage)
+    found: dict[int, list] = {}
+    for row in events.values_list("suggestion_id", "action", "from_stage", "to_stage", "created_at", "actor_id"):
+        found.setdefault(row[0], []).append(row[1:])
+    return found
+
+
+def test_every_stage_holds_suggestions_and_most_are_closed(output):
+    counts = Counter(Suggestion.objects.values_list("stage", flat=True))
+    assert all(counts[stage] >= 5 for stage in Stage.values), counts
+    assert counts[Stage.CLOSED] > Suggestion.objects.count() / 2
+    leads = Assignment.objects.filter(suggestion__stage=Stage.ASSIGN, role=Assignment.Role.LEAD)
+    assert leads.filter(status=Assignment.Status.PENDING).exists()
+    assert leads.filter(status=Assignment.Status.ACCEPTED).exists()
+    feedback = Suggestion.objects.filter(stage=Stage.FEEDBACK)
+    assert feedback.filter(answer_released_at__isnull=True).exists()  # the unit replied, not yet released
+    released = feedback.filter(answer_released_at__isnull=False)
+    assert released.exists()
+    # The nightly sweep must not close them on first run: their rating window is still open.
+    assert not released.filter(rating_due__lt=timezone.localdate()).exists()
+    assert not released.filter(answer="").exists()
+
+
+def test_older_items_are_mostly_closed_satisfied_basically_satisfied_or_unrated(output):
+    older = Suggestion.objects.filter(received_at__lt=aware(ANCHOR - dt.timedelta(days=60)))
+    closed = older.filter(stage=Stage.CLOSED)
+    assert closed.count() >= 0.9 * older.count()
+    outcomes = Counter(closed.values_list("outcome", flat=True))
+    assert set(outcomes) == {Outcome.SATISFIED, Outcome.BASICALLY_SATISFIED, Outcome.UNRATED}
+    total = closed.count()
+    assert 0.6 < outcomes[Outcome.SATISFIED] / total < 0.85
+    assert 0.12 < outcomes[Outcome.BASICALLY_SATISFIED] / total < 0.3
+    assert 0 < outcomes[Outcome.UNRATED] / total < 0.1
+    assert 0 < closed.filter(redo_count=1).count() < 0.1 * total  # a few: one 不满意, then satisfied
+
+
+def test_a_rating_row_for_every_rated_round(output):
+    for item in Suggestion.objects.exclude(stage=Stage.COLLECT).prefetch_related("ratings"):
+        rounds = sorted((rating.round, rating.verdict) for rating in item.ratings.all())
+        expected = [(n, Rating.Verdict.UNSATISFIED) for n in range(item.redo_count)]
+        if item.stage == Stage.CLOSED and item.outcome != Outcome.UNRATED:
+            expected.append((item.redo_count, item.outcome))
+        assert rounds == expected, item.tracking_code
+
+
+def test_each_closed_item_has_a_consistent_chain_of_steps(output):
+    closed = {item.pk: item for item in Suggestion.objects.filter(stage=Stage.CLOSED)}
+    found = chains(Stage.CLOSED)
+    assert set(found) == set(closed)
+    for pk, chain in found.items():
+        item, stage = closed[pk], Stage.COLLECT
+        for action, from_stage, to_stage, _at, _actor in chain:
+            assert from_stage == stage and TRANSITIONS[(from_stage, action)] == to_stage, (item.tracking_code, chain)
+            stage = to_stage
+        actions = [step[0] for step in chain]
+        assert actions[0] == Action.HAND_TO_REPRESENTATIVE
+        assert actions[-1] in (Action.RATE_ACCEPT, Action.CLOSE_UNRATED)
+        # The last answer came from a unit's reply (released by the representative or staff) or from the
+        # representative directly (an answer or a reasoned decline), then the rating.
+        entry = max(i for i, step in enumerate(chain) if step[2] == Stage.FEEDBACK and step[1] != Stage.FEEDBACK)
+        assert actions[entry] in (Action.REPLY, Action.ANSWER_DIRECTLY, Action.DECLINE)
+        if actions[entry] == Action.REPLY:
+            assert actions[entry + 1] == Action.RELEASE
+        assert item.received_at < chain[0][3] and chain[-1][3] <= HISTORY_END
+        assert item.closed_at == item.stage_changed_at == item.updated_at == chain[-1][3]
+        assert item.assessor_id is not None and item.answer
+
+
+def test_every_item_moved_on_has_a_chain_that_ends_at_its_stage(output):
+    items = {pk: stage for pk, stage in Suggestion.objects.exclude(stage=Stage.COLLECT).values_list("pk", "stage")}
+    found = chains()
+    assert set(found) == set(items)
+    for pk, chain in found.items():
+        stage = Stage.COLLECT
+        for action, from_stage, to_stage, _at, _actor in chain:
+            assert from_stage == stage and TRANSITIONS[(from_stage, action)] == to_stage
+            stage = to_stage
+        assert stage == items[pk]
+        assert [at for *_rest, at, _actor in chain] == sorted(at for *_rest, at, _actor in chain)
+
+
+def test_representatives_answer_directly_decline_a_few_and_take_some_up_as_proposals(output):
+    closed = Suggestion.objects.filter(stage=Stage.CLOSED)
+    steps = Counter(
+        Event.objects.filter(suggestion__in=closed, kind=Event.Kind.ACTION).values_list("action", flat=True)
+    )
+    assert steps[Action.ANSWER_DIRECTLY] > 20
+    assert 0 < steps[Action.DECLINE] < 0.06 * closed.count()
+    assert steps[Action.MARK_PROPOSAL] > 0
+    # The seed's 30 opinions on property management became the joint proposal for a 物业管理条例.
+    opinions = sijicheng().suggestions.filter(
+        category__name="物业管理", channel__in=(Channel.VISIT, Channel.MAILBOX, Channel.WECHAT)
+    )
+    assert not opinions.filter(marked_for_proposal=False).exists()
+    assert all("物业管理条例" in answer for answer in opinions.values_list("answer", flat=True))
+    declined = Event.objects.filter(action=Action.DECLINE)
+    with translation.override("zh-hans"):
+        prefix = gettext("Not taken up: %(reason)s") % {"reason": ""}
+    assert not declined.filter(note="").exists() and not declined.exclude(public_text__startswith=prefix).exists()
+
+
+def test_steps_are_dated_by_the_working_day_rules(output):
+    hands = Event.objects.filter(action=Action.HAND_TO_REPRESENTATIVE).values_list(
+        "suggestion__received_at", "created_at"
+    )
+    assert all(1 <= workdays.workdays_between(local_day(r), local_day(h)) <= 3 for r, h in hands)
+    closed = Assignment.objects.filter(suggestion__stage=Stage.CLOSED, extension_requests__isnull=True)
+    for created, accept_due, reply_due in closed.values_list("created_at", "accept_due", "reply_due"):
+        assert accept_due == workdays.add_workdays(local_day(created), 2)
+        assert reply_due == workdays.add_workdays(local_day(created), 15)
+    replied = closed.filter(role=Assignment.Role.LEAD, status=Assignment.Status.REPLIED)
+    late = [due < local_day(at) for at, due in replied.values_list("replied_at", "reply_due")]
+    assert 0 < sum(late) < 0.2 * len(late)  # mostly in time, some late
+    for item in Suggestion.objects.filter(stage=Stage.CLOSED).exclude(outcome=Outcome.UNRATED):
+        assert item.rating_due == workdays.add_workdays(local_day(item.answer_released_at), 10)
+        assert item.answer_released_at < item.closed_at
+    taken = Assignment.objects.exclude(accepted_at=None)
+    assert all(created <= accepted for created, accepted in taken.values_list("created_at", "accepted_at"))
+
+
+def test_some_open_assignments_are_overdue_today_some_due_soon_and_one_item_is_flagged(output):
+    today = timezone.localdate()
+    open_assignments = Assignment.objects.filter(status__in=OPEN)
+    overdue = open_assignments.filter(reply_due__lt=today)
+    assert 3 <= overdue.count() <= 25
+    # Dates that relate to today follow the day of the run, whatever it is.
+    assert not overdue.filter(reply_due__lt=today - dt.timedelta(days=45)).exists()
+    soon = open_assignments.filter(reply_due__gte=today, reply_due__lte=workdays.add_workdays(today, 3))
+    assert soon.count() >= 3
+    assert colour(soon.first().reply_due, today) == YELLOW
+    for assignment in overdue:
+        assert colour(assignment.reply_due, today) == RED
+        escalation = assignment.supervisions.get(kind=Supervision.Kind.ESCALATION)
+        assert escalation.deadline == assignment.reply_due and escalation.notified_at is not None
+    flagged = Suggestion.objects.get(flagged=True)  # exactly one
+    assert flagged.stage == Stage.ASSIGN
+    assert flagged.assignments.filter(status__in=OPEN, flagged=True, reply_due__lt=today).exists()
+    assert not flagged.assignments.filter(status__in=OPEN, flagged=False).exists()
+    assert not Assignment.objects.filter(flagged=True).exclude(suggestion=flagged).exists()
+    flag = flagged.events.get(action=Action.FLAG)
+    assert flag.actor.committee_regions.exists() and flag.created_at <= timezone.now()
+    assert flagged.events.filter(kind=Event.Kind.ESCALATION).exists()
+
+
+def test_one_extension_awaits_a_decision_and_one_was_granted(output):
+    pending = ExtensionRequest.objects.get(status=ExtensionRequest.Status.PENDING)
+    assert pending.assignment.status in OPEN and pending.requested_due > pending.assignment.reply_due
+    assert pending.decided_at is None and pending.requested_by == pending.assignment.responsible
+    granted = ExtensionRequest.objects.get(status=ExtensionRequest.Status.APPROVED)
+    assert granted.granted_due == granted.requested_due == granted.assignment.reply_due
+    assert granted.assignment.reply_due >= timezone.localdate() and granted.assignment.status in OPEN
+    assert granted.decided_by.committee_regions.exists() and granted.created_at < granted.decided_at
+    for request in (pending, granted):
+        assert request.assignment.suggestion.events.filter(action=Action.REQUEST_EXTENSION).count() == 1
+    assert granted.assignment.suggestion.events.filter(action=Action.DECIDE_EXTENSION).count() == 1
+
+
+def test_one_item_is_under_committee_supervision_after_three_unsatisfied_ratings(output):
+    item = Suggestion.objects.get(under_committee_supervision=True)
+    assert item.redo_count == 3 and item.stage == Stage.ASSESS
+    assert list(item.ratings.order_by("round").values_list("verdict", flat=True)) == [Rating.Verdict.UNSATISFIED] * 3
+    assert item.answer_released_at is None and item.rating_due is None
+
+
+def test_each_demo_login_finds_something_to_do(output):
+    users = get_user_model().objects
+    rep = users.get(username="demo_rep").representative
+    assert Suggestion.objects.filter(stage=Stage.ASSESS, assessor=rep).count() >= 2
+    assert Suggestion.objects.filter(stage=Stage.FEEDBACK, assessor=rep).exists()
+    handler = users.get(username="demo_handler")
+    mine = Assignment.objects.filter(unit__name=HANDLER_UNIT, suggestion__stage=Stage.ASSIGN)
+    assert mine.filter(status=Assignment.Status.PENDING).exists()
+    assert mine.filter(status=Assignment.Status.ACCEPTED, responsible=handler).exists()
+    longting = region("开封市", "龙亭区")
+    assert Suggestion.objects.filter(region__path__startswith=longting.path, stage=Stage.ASSIGN).exists()
+    staff = users.get(username="demo_staff")
+    assert Event.objects.filter(action=Action.HAND_TO_REPRESENTATIVE, actor=staff).exists()
+
+
+def test_every_accepted_assignment_names_a_handler_of_its_unit(output):
+    handlers = set(HandlingUnit.handlers.through.objects.values_list("handlingunit_id", "user_id"))
+    taken = Assignment.objects.exclude(accepted_at=None)
+    assert all((unit, user) in handlers for unit, user in taken.values_list("unit_id", "responsible_id"))
+    assert not Assignment.objects.filter(accepted_at=None).exclude(responsible=None).exists()
+    fictional = get_user_model().objects.filter(username__startswith="handler_")
+    assert fictional.count() > 20
+    assert all(not user.has_usable_password() and user.full_name for user in fictional)
+    for assignment in Assignment.objects.filter(status=Assignment.Status.REPLIED).prefetch_related("replies"):
+        (reply,) = assignment.replies.all()
+        assert reply.by_id == assignment.responsible_id
+        lead = assignment.role == Assignment.Role.LEAD
+        assert (reply.result != Reply.Result.OPINION) == lead
+
+
+def test_steps_are_written_in_the_services_words(output):
+    item = Suggestion.objects.filter(stage=Stage.CLOSED, events__action=Action.RELEASE).first()
+    events = {event.action: event for event in item.events.filter(kind=Event.Kind.ACTION)}
+    lead = item.assignments.get(role=Assignment.Role.LEAD)
+    with translation.override("zh-hans"):
+        hand = gettext("Checked and handed to representative %(name)s.") % {"name": item.assessor.name}
+        accepted = gettext("%(unit)s accepted the assignment.") % {"unit": lead.unit.name}
+        answer = gettext("Answer: %(answer)s") % {"answer": item.answer[:250]}
+    assert events[Action.HAND_TO_REPRESENTATIVE].public_text == hand
+    assert events[Action.ACCEPT].public_text == accepted and events[Action.ACCEPT].actor == lead.responsible
+    assert events[Action.RELEASE].public_text == answer and events[Action.RELEASE].note == item.answer
+    assert events[Action.REPLY].note == lead.replies.get().text
+    assert lead.replied_at == events[Action.REPLY].created_at
+
+
+def test_shifted_deadlines_keep_their_working_days_from_the_anchor():
+    loop = Loop.__new__(Loop)
+    loop._workdays = {}
+    loop.today = dt.date(2027, 3, 10)
+    for offset in (-6, -1, 0, 2, 3, 12):
+        day = (workdays.add_workdays if offset >= 0 else workdays.subtract_workdays)(ANCHOR, abs(offset))
+        assert workdays.workdays_between(loop.today, loop.shift(day)) == offset
+    start = ANCHOR - dt.timedelta(days=400)
+    for n in range(0, 420, 7):
+        assert loop.add_workdays(start + dt.timedelta(days=n), 15) == workdays.add_workdays(
+            start + dt.timedelta(days=n), 15
+        )
+
+
+def loop_rows():
+    return {
+        "counts": {
+            model.__name__: model.objects.count()
+            for model in (Suggestion, Event, Assignment, Reply, Rating, ExtensionRequest, Supervision)
+        },
+        "users": get_user_model().objects.count(),
+        "handlers": HandlingUnit.handlers.through.objects.count(),
+        "suggestions": sorted(Suggestion.objects.values_list("pk", "stage", "outcome", "flagged", "updated_at")),
+        "assignments": sorted(Assignment.objects.values_list("pk", "status", "reply_due", "responsible_id")),
+    }
+
+
+def test_a_run_a_month_later_moves_nothing_and_duplicates_nothing(output):
+    before = loop_rows()
+    later = timezone.localdate() + dt.timedelta(days=30)
+    with time_machine.travel(timezone.make_aware(dt.datetime.combine(later, dt.time(9))), tick=False):
+        run_seed()
+    assert loop_rows() == before
+
+
+def test_a_suggestion_moved_on_by_a_user_is_left_alone_and_an_untouched_one_is_written_again(output):
+    closed = list(Suggestion.objects.filter(stage=Stage.CLOSED, assignments__isnull=False).distinct()[:2])
+    moved, reset = closed
+    expected = Counter(reset.events.values_list("kind", "action"))
+    assignments = sorted(reset.assignments.values_list("unit_id", "role", "status", "reply_due"))
+    for item in closed:  # back to 汇总梳理, as if the loop never ran
+        item.events.exclude(kind=Event.Kind.RECEIVED).delete()
+        item.ratings.all().delete()
+        item.assignments.all().delete()
+    Suggestion.objects.filter(pk__in=[s.pk for s in closed]).update(stage=Stage.COLLECT, outcome="", closed_at=None)
+    # … then a user hands one of them to a representative in the portal.
+    Suggestion.objects.filter(pk=moved.pk).update(stage=Stage.ASSESS)
+    Event.objects.create(
+        suggestion=moved, kind=Event.Kind.ACTION, action=Action.HAND_TO_REPRESENTATIVE, from_stage="collect"
+    )
+    run_seed()
+    moved.refresh_from_db()
+    reset.refresh_from_db()
+    assert moved.stage == Stage.ASSESS and not moved.assignments.exists() and not moved.ratings.exists()
+    assert reset.stage == Stage.CLOSED
+    assert Counter(reset.events.values_list("kind", "action")) == expected
+    assert sorted(reset.assignments.values_list("unit_id", "role", "status", "reply_due")) == assignments
+
+
+def test_the_output_sums_up_the_loop(output):
+    line = next(line for line in output.splitlines() if line.startswith("Loop:"))
+    for stage in Stage.values:
+        assert f"{Suggestion.objects.filter(stage=stage).count()} {stage}" in line
+    assert "1 flagged" in line

@@ -12,6 +12,12 @@ sub-points' 161 enterprise clues, the 86 enterprise problems raised at the 新�
 representatives) and its 30 opinions on property management, and eight weeks of 林州's weekly
 reception days. The reception rules then schedule the next four weeks from the day of the run.
 
+Then the closed loop (:class:`Loop`): each suggestion goes as far round 汇总梳理 → 分析研判 → 交办督办 →
+反馈评价 as it would have got by ``ANCHOR``, on working-day dates — most of the older ones closed
+with a rating, the recent ones spread over every stage, a few assignments overdue and one item
+flagged (挂牌督办). Deadlines of what is still open follow the day of the run, so the supervision
+colours are true whenever the demo is loaded; every demo login finds something in its inbox.
+
 Everything is keyed on natural keys and compared before it is written, so a second run changes
 nothing (not even ``updated_at``). Public codes and tracking codes come from
 :func:`liaison.codes.stable_code`, so the demo URLs are the same on every machine. People's names
@@ -22,6 +28,7 @@ the real people named in the seed never appear.
 from __future__ import annotations
 
 import random
+import re
 import time
 import unicodedata
 from collections import Counter
@@ -35,17 +42,35 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import Permission
 from django.core.management.base import BaseCommand
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from accounts.models import Role
+from liaison import workdays
 from liaison.codes import TRACKING_CODE_LENGTH, stable_code
 from representatives.models import CongressMembership, ProfessionalGroup, Representative, Residency
 from stations.models import IndustryChain, ReceptionDay, ReceptionRule, Region, StandardItem, Station, Visit
 from stations.reception import reception_days_generate
-from suggestions.models import Category, Channel, Event, HandlingUnit, Suggestion
+from suggestions import loop
+from suggestions.models import (
+    Assignment,
+    Category,
+    Channel,
+    DeadlinePolicy,
+    Event,
+    ExtensionRequest,
+    HandlingUnit,
+    Outcome,
+    Rating,
+    Reply,
+    Stage,
+    Suggestion,
+    Supervision,
+    Urgency,
+)
+from suggestions.workflow import Action
 
 DEMO_PASSWORD = "liaison2026"
 RANDOM_SEED = 20240520
@@ -571,8 +596,10 @@ class Seeder:
         self.write_residencies_and_seats()
         self.build_units()
         logins = self.build_logins(sijicheng, sijicheng_head)
-        # Last, and with a random generator of its own: the registry above draws exactly as before.
-        Intake(self).run()
+        # Last, and with random generators of their own: the registry above draws exactly as before.
+        intake = Intake(self)
+        intake.run()
+        Loop(self, intake).run()
         return logins
 
     def build_regions(self, node, parent, path, depth):
@@ -2156,6 +2183,1133 @@ class Intake:
             self.seeder.tally.created["receptionday"] += reception_days_generate(rule=rule, until=until)
 
 
+# The closed loop --------------------------------------------------------------------------------
+#
+# Each demo suggestion goes round the loop as far as it would have got by ANCHOR: handed to a
+# representative 1–3 working days after it arrived, assessed, assigned with the policy's
+# working-day deadlines, accepted, replied (mostly in time), released and rated. How far, and on
+# which days, is drawn from a generator seeded with its tracking code, so every run agrees. A few
+# are steered into given states (Loop.specials) so that every page and every demo login has
+# something to show. Deadlines of what is still open are moved by the working days between ANCHOR
+# and the day of the run: the supervision colours (overdue, due within 3 working days) are true
+# today, while everything that happened stays on the fixed history.
+#
+# Rows are written the way the services in suggestions.loop write them (same fields, same event
+# texts), but in bulk and dated in the past, and only for suggestions still at 汇总梳理 with no
+# workflow step yet: what a user moved on in the portal is left alone.
+
+LOOP_RANDOM_SEED = "demo-loop-20261120"
+REDO_MIN_AGE = 120  # days; only items this old were once rated 不满意 and taken up again
+REDO_SHARE = 0.06
+LATE_ACCEPT_SHARE = 0.05
+LATE_REPLY_SHARE = 0.12
+CO_UNIT_SHARE = 0.35
+OFFICE_MINUTES = (8 * 60 + 30, 17 * 60 + 30)
+CITIZEN_MINUTES = (7 * 60, 22 * 60)
+SOLVED_THEMES = ("便民市场", "卫生院", "广济路")  # the seed says these were solved: never left open
+POLICY_THEMES = ("上学难", "人防", "广济路", "卫生院", "便民市场")  # 闭会建议 material
+
+# Which unit handles what: (words in the title, lead unit, co-unit). "{town}" is the Linzhou town's
+# (street's) office, "{county}" the Pingdingshan county's government.
+KAIFENG_RULES = (
+    (("上学难",), "开封市教育体育局", "龙亭区人民政府"),
+    (("广济路",), "开封市住房和城乡建设局", "开封市自然资源和规划局"),
+    (("人防",), "开封市人民防空办公室", "开封市住房和城乡建设局"),
+    (("不动产权证",), "开封市住房和城乡建设局", "开封市自然资源和规划局"),
+    (("便民市场",), "龙亭区人民政府", "开封市市场监督管理局"),
+    (("卫生院",), "开封市卫生健康委员会", "龙亭区人民政府"),
+    (("公交",), "开封市交通运输局", ""),
+    (("业主委员会",), "北郊乡人民政府", "开封市住房和城乡建设局"),
+    (("助餐",), "开封市民政局", "北郊乡人民政府"),
+    (("路灯", "渣土车", "供暖"), "开封市城市管理局", ""),
+)
+KAIFENG_BY_CATEGORY = {
+    "物业管理": "开封市住房和城乡建设局",
+    "城建交通": "开封市住房和城乡建设局",
+    "教育": "开封市教育体育局",
+    "医疗卫生": "开封市卫生健康委员会",
+    "社会保障": "开封市民政局",
+    "生态环境": "开封市城市管理局",
+}
+KAIFENG_ALTERNATES = ("龙亭区人民政府", "北郊乡人民政府")
+LINZHOU_RULES = (
+    (("红旗渠", "供水"), "林州市水利局", "{town}"),
+    (("生产道路", "公交"), "林州市交通运输局", "{town}"),
+    (("老旧小区", "积水"), "林州市住房和城乡建设局", "{town}"),
+    (("低保", "助餐"), "林州市民政局", "{town}"),
+    (("学校门口",), "林州市教育体育局", "{town}"),
+    (("卫生室",), "林州市卫生健康委员会", "{town}"),
+    (("石料厂",), "{town}", "林州市自然资源和规划局"),
+    (("农机",), "林州市农业农村局", ""),
+    (("旅游",), "{town}", "林州市市场监督管理局"),
+)
+LINZHOU_BY_CATEGORY = {
+    "农业农村": "林州市农业农村局",
+    "城建交通": "林州市住房和城乡建设局",
+    "物业管理": "林州市住房和城乡建设局",
+    "社会保障": "林州市民政局",
+    "生态环境": "林州市自然资源和规划局",
+    "医疗卫生": "林州市卫生健康委员会",
+    "教育": "林州市教育体育局",
+    "营商环境": "林州市市场监督管理局",
+}
+PINGDINGSHAN_RULES = (
+    (("烟农",), "平顶山市农业农村局", "平顶山市财政局"),
+    (("贷款", "续贷"), "平顶山市工业和信息化局", "平顶山市财政局"),
+    (("变压器", "停电", "用电"), "平顶山市发展和改革委员会", "{county}"),
+    (("消防验收",), "平顶山市住房和城乡建设局", ""),
+    (("审批", "检查频次"), "平顶山市市场监督管理局", ""),
+    (("招不到", "用工", "意外保障"), "平顶山市人力资源和社会保障局", ""),
+    (("电商直播",), "平顶山市商务局", "平顶山市人力资源和社会保障局"),
+    (("物流奖补",), "平顶山市商务局", "平顶山市财政局"),
+    (("通行证", "道路"), "平顶山市交通运输局", "{county}"),
+    (("停车", "燃气"), "平顶山市城市管理局", ""),
+    (("留抵退税",), "平顶山市财政局", ""),
+    (("仓储用房",), "平顶山市自然资源和规划局", "{county}"),
+    (("拖欠货款",), "平顶山市工业和信息化局", ""),
+    (("燃煤烤房",), "平顶山市生态环境局", "平顶山市农业农村局"),
+    (("机井", "提灌"), "平顶山市水利局", "{county}"),
+    (("收购", "定级", "土地流转"), "{county}", "平顶山市农业农村局"),
+)
+PINGDINGSHAN_BY_CATEGORY = {
+    "营商环境": "平顶山市工业和信息化局",
+    "农业农村": "平顶山市农业农村局",
+    "城建交通": "平顶山市住房和城乡建设局",
+    "社会保障": "平顶山市人力资源和社会保障局",
+    "生态环境": "平顶山市生态环境局",
+}
+
+INSTRUCTIONS = "请按规定时限办理，办理结果及时答复代表和群众。"
+INSTRUCTIONS_CO = "请{lead}牵头办理，{co}配合，按规定时限答复。"
+INSTRUCTIONS_REDO = "群众对上次答复不满意，请重新研究办理，必要时会同代表当面听取群众意见。"
+REPLY_TEXTS = {
+    "solved": (
+        "收到交办后，我单位安排专人到现场核实，会同属地制定整改方案。群众反映的“{title}”问题已于{date}整改到位，"
+        "后续将纳入日常巡查，防止反弹。",
+        "经调查核实，群众反映的情况属实。我单位已协调有关方面落实整改，“{title}”问题已解决，并于{date}电话告知反映人。",
+    ),
+    "partly": (
+        "我单位就“{title}”组织专题研究，能立即解决的已于{date}前整改完毕；涉及资金和规划调整的部分已列入明年工作计划，"
+        "届时将向代表和群众通报进展。",
+    ),
+    "explained": (
+        "经研究，“{title}”涉及规划、资金等多方面因素，短期内难以全部解决。我单位已于{date}向反映人当面说明政策依据和"
+        "下一步打算，并将持续跟踪推进。",
+    ),
+}
+# The seed's own outcomes (the 3件闭会建议, 便民市场, 卫生院新院址) and the hard cases it names.
+TOPIC_REPLIES = (
+    (
+        "上学难",
+        "partly",
+        "我局已调整安置房片区中学布点，片区新建小学已启动建设；建成前通过就近学校扩班增加学位，保障适龄儿童就近入学。",
+    ),
+    (
+        "广济路",
+        "solved",
+        "我局组建“人大代表服务队”，接受代表监督，广济路未通段已完成征迁和管网迁改，道路建成通车，路灯同步安装到位。",
+    ),
+    ("人防", "solved", "我办创新人防工程分期竣工核实办法，分期交付的楼栋可单独进行人防竣工核实，实现收房即可办证。"),
+    (
+        "便民市场",
+        "solved",
+        "劳动路北段便民市场已完成选址建设并投入使用，周边流动摊贩已引导入市经营，占道问题得到解决。",
+    ),
+    ("卫生院", "solved", "北郊乡卫生院新院址已确定并纳入区年度重点项目，新院区建设已开工。"),
+    (
+        "不动产权证",
+        "explained",
+        "安置房办证涉及规划、土地、人防等多项验收，目前卡在人防工程竣工核实环节。我单位已会同有关部门成立工作专班，"
+        "逐栋梳理、分批办理，办理进度将在联络点公示。",
+    ),
+    (
+        "公交",
+        "explained",
+        "公交站点和线路调整须开展客流调查和论证。我单位已将群众意见纳入线网优化方案，论证完成后分步实施，调整结果将公示。",
+    ),
+    ("业主委员会", "solved", "已明确专人指导，协助业主组建业主大会筹备组、核实业主身份，业主大会筹备工作已经启动。"),
+    ("红旗渠", "solved", "该段支渠清淤和防渗维修已列入今冬明春水利冬春修计划，已于{date}完成清淤，破损衬砌正在修复。"),
+)
+OPINION_TEXT = "我单位同意主办单位意见，将在职责范围内配合做好“{title}”涉及的相关工作。"
+# A representative's own answer: the explanation the seed's reception themes give on the spot, else one of these.
+DIRECT_ANSWER = (
+    "代表已就“{title}”向有关部门了解情况：该事项已有明确政策和办理渠道。代表已当面向反映人讲解办理流程和所需材料，"
+    "并留下了经办人联系电话。"
+)
+DIRECT_ANSWER_LOCAL = "代表会同村（社区）干部到现场查看，协调有关方面当场处理，“{title}”反映的问题已解决。"
+REDO_ANSWER = "代表约见承办单位负责人和反映人当面沟通，承办单位已明确整改措施和完成时限，代表将跟踪督促落实。"
+PROPOSAL_ANSWER = (
+    "您的意见已与物业管理服务调研和三次座谈会收集的意见一并汇总，由驻点代表联名提出制定《开封市物业管理条例》的"
+    "立法建议。开封市人大常委会已将物业管理立法纳入立法项目储备库，立法调研时将继续听取意见。"
+)
+PROPOSAL_NOTES = {
+    "property": "汇总形成制定《开封市物业管理条例》的立法建议。",
+    "other": "拟作为闭会期间代表建议提出，并跟踪督办。",
+}
+DECLINE_REASONS = {
+    "dispute": "该事项属于相邻关系民事纠纷，经村（社区）调解未果，依法应通过人民调解或诉讼解决，不作交办。"
+    "代表已告知当事人可申请司法所调解和法律援助。",
+    "other": "经核实，所反映事项已由有关部门依法处理完毕，不再重复交办。代表已向反映人说明情况。",
+}
+DISPUTES = ("宅基地", "浇地")
+RATING_COMMENTS = {
+    "satisfied": ("", "", "问题解决了，感谢代表和工作人员！", "办得很快，满意。"),
+    "basically": ("", "已经有进展，希望尽快全部落实。", "解释清楚了，希望早日解决。"),
+    "unsatisfied": (
+        "答复只是解释，问题没有实质解决。",
+        "现场情况没有变化，希望继续跟进。",
+        "办理时间太长，还没有看到效果。",
+    ),
+    "declined": ("", "", "理解，谢谢代表解释。"),
+}
+EXTENSION_REASONS = {
+    "approved": "该事项需会同有关部门研究制定配套办法并履行报批程序，原定时限内无法办结，申请延期答复。",
+    "pending": "该事项需结合今冬明春水利冬春修统一安排资金和施工，原定时限内难以办结，申请延期答复。",
+}
+EXTENSION_DECISION = "同意延期，请按新的时限办结并及时报告进展。"
+FLAG_NOTE = "逾期未办结，列入人大常委会挂牌督办，请承办单位限期办结并报告。"
+
+# Where a plan stands when it stops (the suggestion's stage, and the lead assignment's status).
+COLLECTING, ASSESSING, PENDING, ACCEPTED, REPLIED, RELEASED, CLOSED = (
+    "collect",
+    "assess",
+    "pending",
+    "accepted",
+    "replied",
+    "released",
+    "closed",
+)
+OPEN_STATUSES = (Assignment.Status.PENDING, Assignment.Status.ACCEPTED)
+
+
+def _demo_unit_names() -> list[str]:
+    """Every demo unit, in the order :meth:`Seeder.build_units` makes them (handler_<n> follows it)."""
+    return [
+        *(name for name, _short in PINGDINGSHAN_UNITS),
+        *(f"{county}人民政府" for county in REGION_TREE["平顶山市"]),
+        *(name for name, _short in LINZHOU_UNITS),
+        *(f"{area}办事处" if _is_street(area) else f"{area}人民政府" for area in (*LINZHOU_TOWNS, *LINZHOU_STREETS)),
+        *(name for name, _short in KAIFENG_UNITS),
+        "龙亭区人民政府",
+        "北郊乡人民政府",
+    ]
+
+
+def _day_text(day: date) -> str:
+    return f"{day.month}月{day.day}日"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """Where to steer a suggestion; the defaults let its own draws decide everything."""
+
+    decision: str = ""  # the first assessment: Action.ASSIGN, ANSWER_DIRECTLY or MARK_PROPOSAL
+    rejects: int | None = None  # 不满意 rounds before the last one (None: drawn)
+    stop: str = ""  # where the last round stops: ASSESSING, PENDING, ACCEPTED, REPLIED, RELEASED
+    decide_before: tuple[int, int] | None = None  # decided this many working days before ANCHOR, at the latest
+    extension: str = ""  # "approved" or "pending": the lead unit asked for more time
+    due: str = ""  # an open lead assignment's deadline at ANCHOR: "overdue", "soon" (3 working days), else later
+
+
+NATURAL = Scenario()
+
+
+class _Stopped(Exception):
+    """The next step falls after ANCHOR (or the scenario stops here)."""
+
+
+@dataclass
+class LoopStep:
+    at: datetime
+    action: str
+    from_stage: str
+    to_stage: str
+    actor: int | str | None  # a user id, or a unit's name (its handler), or None
+    note: str = ""
+    public_text: str = ""
+
+
+@dataclass
+class LoopAssignment:
+    unit: str
+    role: str
+    assigned_at: datetime
+    instructions: str
+    accept_due: date
+    reply_due: date
+    assigned_by: int | None
+    status: str = Assignment.Status.PENDING
+    accepted_at: datetime | None = None
+    replied_at: datetime | None = None
+    reply: tuple[str, str] | None = None  # (result, text)
+    flagged: bool = False
+    extension: dict | None = None
+
+
+@dataclass
+class LoopPlan:
+    code: str
+    item: PlannedSuggestion
+    end: datetime
+    special: str = ""
+    steps: list[LoopStep] = field(default_factory=list)
+    assignments: list[LoopAssignment] = field(default_factory=list)
+    ratings: list[tuple[int, str, str, datetime]] = field(default_factory=list)  # (round, verdict, comment, at)
+    escalations: list[tuple[LoopAssignment, date, datetime]] = field(default_factory=list)
+    point: str = COLLECTING
+    stage: str = Stage.COLLECT
+    assessor_id: int | None = None
+    redo_count: int = 0
+    supervised: bool = False
+    flagged: bool = False
+    marked: bool = False
+    answer: str = ""
+    released_at: datetime | None = None
+    rating_due: date | None = None
+    outcome: str = ""
+    closed_at: datetime | None = None
+
+    def add(self, at: datetime, action: str, to_stage: str, *, actor=None, note: str = "", public_text: str = ""):
+        if at > self.end:
+            raise _Stopped
+        self.steps.append(LoopStep(at, action, self.stage, to_stage, actor, note, public_text[:300]))
+        self.stage = to_stage
+
+    @property
+    def lead(self) -> LoopAssignment | None:
+        leads = [a for a in self.assignments if a.role == Assignment.Role.LEAD]
+        return leads[-1] if leads else None
+
+    @property
+    def last_at(self) -> datetime:
+        return self.steps[-1].at if self.steps else self.item.received_at
+
+
+class Loop:
+    """Moves the demo suggestions through the closed loop (see the comment above ``LOOP_RANDOM_SEED``)."""
+
+    def __init__(self, seeder: Seeder, intake: Intake):
+        self.seeder = seeder
+        self.intake = intake
+        self.today = timezone.localdate()
+        self.now = timezone.now()
+        self.end = _aware(ANCHOR, 24 * 60 - 1)
+        demo_regions = [region.pk for region in seeder.regions.values()]
+        units = HandlingUnit.objects.filter(name__in=_demo_unit_names(), region__in=demo_regions)
+        self.units = {unit.name: unit for unit in units}
+        self.paths = {region.pk: path for path, region in seeder.regions.items()}
+        station_ids = {planned.station.pk for planned in intake.suggestions}
+        self.heads = dict(Station.objects.filter(pk__in=station_ids).values_list("pk", "head_id"))
+        self.rep_names = dict(Representative.objects.values_list("pk", "name"))
+        self.rep_users = dict(Representative.objects.filter(user__isnull=False).values_list("pk", "user_id"))
+        self.staff = {}
+        for station_id, user_id in Station.staff.through.objects.filter(station_id__in=station_ids).values_list(
+            "station_id", "user_id"
+        ):
+            self.staff.setdefault(station_id, user_id)
+        self.region_paths = dict(Region.objects.values_list("pk", "path"))
+        admins = get_user_model().objects.filter(committee_regions__isnull=False)
+        self.admins = sorted(admins.values_list("committee_regions__path", "pk"), key=lambda row: -len(row[0]))
+        self.policies = {
+            (p.category_id, p.urgency): {
+                "accept_days": p.accept_days,
+                "reply_days": p.reply_days,
+                "rating_days": p.rating_days,
+            }
+            for p in DeadlinePolicy.objects.all()
+        }
+        self._workdays: dict[date, bool] = {}
+
+    # Calendar ------------------------------------------------------------------------------------
+
+    def is_workday(self, day: date) -> bool:
+        """:func:`liaison.workdays.is_workday`, asked once per date (it re-validates the calendar on every call)."""
+        known = self._workdays.get(day)
+        if known is None:
+            known = self._workdays[day] = workdays.is_workday(day)
+        return known
+
+    def add_workdays(self, day: date, days: int) -> date:
+        """:func:`liaison.workdays.add_workdays` on the memoised calendar."""
+        if days == 0:
+            while not self.is_workday(day):
+                day += timedelta(days=1)
+            return day
+        while days > 0:
+            day += timedelta(days=1)
+            days -= self.is_workday(day)
+        return day
+
+    def subtract_workdays(self, day: date, days: int) -> date:
+        while days > 0:
+            day -= timedelta(days=1)
+            days -= self.is_workday(day)
+        return day
+
+    def office(self, rng: random.Random, day: date, after: datetime) -> datetime:
+        """A moment in office hours on ``day``, later than ``after``."""
+        moment = _aware(day, rng.randint(*OFFICE_MINUTES))
+        if moment <= after:
+            moment = after + timedelta(minutes=rng.randint(15, 120))
+        return moment
+
+    def workdays_between(self, start: date, end: date) -> int:
+        if end < start:
+            return -self.workdays_between(end, start)
+        count = 0
+        while start < end:
+            start += timedelta(days=1)
+            count += self.is_workday(start)
+        return count
+
+    def shift(self, day: date) -> date:
+        """A deadline of the history moved to the day of the run, keeping its working days from ANCHOR."""
+        offset = self.workdays_between(ANCHOR, day)
+        if offset >= 0:
+            return self.add_workdays(self.today, offset)
+        return self.subtract_workdays(self.today, -offset)
+
+    def policy(self, item: PlannedSuggestion) -> dict:
+        """What :func:`suggestions.loop.policy_for` answers (demo suggestions are all of normal urgency)."""
+        category = self.intake.categories[item.category].pk
+        found = self.policies.get((category, Urgency.NORMAL)) or self.policies.get((None, Urgency.NORMAL))
+        return found or dict(loop.DEFAULT_DAYS)
+
+    # Who ----------------------------------------------------------------------------------------
+
+    def assessor(self, item: PlannedSuggestion) -> int | None:
+        """The addressed representative, else the station's head (as ``default_assessor`` picks)."""
+        return item.representative.pk if item.representative else self.heads.get(item.station.pk)
+
+    def committee_admin(self, item: PlannedSuggestion) -> int | None:
+        path = self.region_paths[item.station.region_id]
+        return next((user_id for prefix, user_id in self.admins if path.startswith(prefix)), None)
+
+    def units_for(self, item: PlannedSuggestion) -> tuple[str, str, list[str]]:
+        """(lead, co-unit or "", alternates for a second round) for the item's region and problem."""
+        path = self.paths[item.station.region_id]
+        if path[0] == "开封市":
+            rules, by_category, fallback = KAIFENG_RULES, KAIFENG_BY_CATEGORY, "龙亭区人民政府"
+            place = {}
+        elif path[0] == "安阳市":
+            area = path[2]
+            office = f"{area}办事处" if _is_street(area) else f"{area}人民政府"
+            rules, by_category, fallback = LINZHOU_RULES, {}, office
+            place = {"town": office}
+        else:
+            rules, by_category, fallback = PINGDINGSHAN_RULES, PINGDINGSHAN_BY_CATEGORY, f"{path[1]}人民政府"
+            place = {"county": f"{path[1]}人民政府"}
+        lead, co = by_category.get(item.category, fallback), ""
+        for words, rule_lead, rule_co in rules:
+            if any(word in item.title for word in words):
+                lead, co = rule_lead.format(**place), rule_co.format(**place)
+                break
+        if path[0] == "开封市":
+            alternates = list(KAIFENG_ALTERNATES)
+        elif path[0] == "安阳市":
+            alternates = [place["town"], LINZHOU_BY_CATEGORY.get(item.category, "林州市住房和城乡建设局")]
+        else:
+            alternates = [place["county"], "平顶山市发展和改革委员会"]
+        return lead, co, [unit for unit in alternates if unit not in (lead, co)]
+
+    # One suggestion's way round the loop -----------------------------------------------------------
+
+    def simulate(self, code: str, item: PlannedSuggestion, scenario: Scenario = NATURAL) -> LoopPlan:
+        rng = random.Random(f"{LOOP_RANDOM_SEED}:{code}:{scenario}")
+        plan = LoopPlan(code, item, self.end)
+        try:
+            self.walk(plan, rng, scenario)
+        except _Stopped:
+            pass
+        return plan
+
+    def walk(self, plan: LoopPlan, rng: random.Random, scenario: Scenario) -> None:
+        item = plan.item
+        age = (ANCHOR - item.received_at.date()).days
+        days = self.policy(item)
+        assessor = self.assessor(item)
+        rep_user = self.rep_users.get(assessor)
+        lead, co, alternates = self.units_for(item)
+        if scenario.rejects is not None:
+            rejects = scenario.rejects
+        elif "/property/" in item.key:  # answered by the proposal itself
+            rejects = 0
+        else:
+            rejects = 1 if age > REDO_MIN_AGE and rng.random() < REDO_SHARE else 0
+
+        # 汇总梳理 → 分析研判
+        hand_day = self.add_workdays(item.received_at.date(), rng.randint(1, 3))
+        moment = self.office(rng, hand_day, item.received_at)
+        plan.add(
+            moment,
+            Action.HAND_TO_REPRESENTATIVE,
+            Stage.ASSESS,
+            actor=self.staff.get(item.station.pk),
+            public_text=gettext("Checked and handed to representative %(name)s.") % {"name": self.rep_names[assessor]},
+        )
+        plan.assessor_id, plan.point = assessor, ASSESSING
+        used_leads: set[str] = set()
+        for round_ in range(rejects + 1):
+            last = round_ == rejects
+            if last and scenario.stop == ASSESSING and scenario.decision != Action.MARK_PROPOSAL:
+                raise _Stopped
+            decision_day = self.add_workdays(moment.date(), rng.randint(1, 4))
+            if last and scenario.decide_before:  # the representative looked into it for a while (调研)
+                decision_day = max(decision_day, self.subtract_workdays(ANCHOR, rng.randint(*scenario.decide_before)))
+            moment = self.office(rng, decision_day, moment)
+            if round_ == 0:
+                decision = scenario.decision or self.decide(item, rng)
+                unit, co_unit = lead, co if rng.random() < CO_UNIT_SHARE else ""
+                instructions = INSTRUCTIONS_CO.format(lead=lead, co=co) if co_unit else INSTRUCTIONS
+            else:
+                fresh = [unit for unit in [lead, *alternates] if unit not in used_leads]
+                decision = Action.ASSIGN if fresh and round_ < 2 else "redo_answer"
+                unit, co_unit, instructions = (fresh[0] if fresh else ""), "", INSTRUCTIONS_REDO
+            if decision == Action.MARK_PROPOSAL:
+                property_opinion = "/property/" in item.key
+                plan.add(
+                    moment,
+                    Action.MARK_PROPOSAL,
+                    Stage.ASSESS,
+                    actor=rep_user,
+                    note=PROPOSAL_NOTES["property" if property_opinion else "other"],
+                    public_text=gettext("Taken up for a formal proposal to the congress."),
+                )
+                plan.marked = True
+                if last and scenario.stop == ASSESSING:
+                    raise _Stopped
+                moment = self.office(rng, self.add_workdays(moment.date(), rng.randint(1, 3)), moment)
+                decision = "proposal_answer" if property_opinion else Action.ASSIGN
+            if decision == Action.ASSIGN:
+                used_leads.add(unit)
+                moment = self.assign(
+                    plan, rng, days, unit, co_unit, instructions, moment, scenario if last else NATURAL
+                )
+                if last and scenario.stop in (PENDING, ACCEPTED, REPLIED):
+                    raise _Stopped
+                answer = plan.lead.reply[1]
+                release_day = self.add_workdays(moment.date(), rng.randint(1, 3))
+                moment = self.office(rng, release_day, moment)
+                releaser = rep_user or self.staff.get(item.station.pk)
+                public = gettext("Answer: %(answer)s") % {"answer": answer[:250]}
+                plan.add(moment, Action.RELEASE, Stage.FEEDBACK, actor=releaser, note=answer, public_text=public)
+            elif decision == Action.DECLINE:
+                answer = DECLINE_REASONS["dispute" if any(w in item.title for w in DISPUTES) else "other"]
+                public = gettext("Not taken up: %(reason)s") % {"reason": answer[:250]}
+                plan.add(moment, Action.DECLINE, Stage.FEEDBACK, actor=rep_user, note=answer, public_text=public)
+            else:
+                if decision == "proposal_answer":
+                    answer = PROPOSAL_ANSWER
+                elif decision == "redo_answer":
+                    answer = REDO_ANSWER
+                else:
+                    answer = self.direct_answer(item, rng)
+                public = gettext("A representative answered: %(answer)s") % {"answer": answer[:250]}
+                plan.add(
+                    moment, Action.ANSWER_DIRECTLY, Stage.FEEDBACK, actor=rep_user, note=answer, public_text=public
+                )
+            plan.answer, plan.released_at, plan.point = answer, moment, RELEASED
+            plan.rating_due = self.add_workdays(moment.date(), days["rating_days"])
+            if last and scenario.stop == RELEASED:
+                raise _Stopped
+            moment = self.rate(plan, rng, decision, rejected=not last)
+
+    def direct_answer(self, item: PlannedSuggestion, rng: random.Random) -> str:
+        for theme in (*SIJICHENG_THEMES, *LINZHOU_THEMES):
+            words = [part for part in re.split(r"\{\w+\}", theme.title) if part]
+            if theme.spot_answer and words and all(word in item.title for word in words):
+                return theme.spot_answer
+        local = self.paths[item.station.region_id][0] != "平顶山市"  # a township or community station
+        return (DIRECT_ANSWER_LOCAL if local and rng.random() < 0.5 else DIRECT_ANSWER).format(title=item.title)
+
+    def decide(self, item: PlannedSuggestion, rng: random.Random) -> str:
+        """The representative's first assessment."""
+        if "/property/" in item.key:  # the 30 opinions became the joint proposal for a 物业管理条例
+            return Action.MARK_PROPOSAL
+        draw = rng.random()
+        if any(word in item.title for word in DISPUTES) and draw < 0.3:
+            return Action.DECLINE
+        if draw < 0.02:
+            return Action.DECLINE
+        if draw < 0.10:
+            return Action.ANSWER_DIRECTLY
+        if any(word in item.title for word in POLICY_THEMES) and draw < 0.35:
+            return Action.MARK_PROPOSAL
+        return Action.ASSIGN
+
+    def assign(self, plan, rng, days, lead, co, instructions, moment, scenario) -> datetime:
+        """交办 and what the units do up to the lead unit's reply; returns the reply's moment."""
+        rep_user = self.rep_users.get(plan.assessor_id)
+        for old in plan.assignments:  # a new assignment withdraws what is still open (suggestion_assign)
+            if old.status in OPEN_STATUSES:
+                old.status = Assignment.Status.WITHDRAWN
+        day = moment.date()
+        units = [lead, co] if co else [lead]
+        new = [
+            LoopAssignment(
+                unit,
+                Assignment.Role.LEAD if index == 0 else Assignment.Role.CO,
+                moment,
+                instructions,
+                self.add_workdays(day, days["accept_days"]),
+                self.add_workdays(day, days["reply_days"]),
+                rep_user,
+            )
+            for index, unit in enumerate(units)
+        ]
+        public = gettext("Assigned to %(units)s.") % {"units": "、".join(units)}
+        plan.add(moment, Action.ASSIGN, Stage.ASSIGN, actor=rep_user, note=instructions, public_text=public)
+        plan.assignments += new
+        plan.point = PENDING
+        if scenario.stop == PENDING:
+            raise _Stopped
+        lead_assignment = new[0]
+        accepted = {}
+        for assignment in new:
+            late = rng.random() < LATE_ACCEPT_SHARE
+            accept_day = self.add_workdays(day, rng.randint(3, 4) if late else rng.choice((0, 1, 1, 2)))
+            accepted[assignment.unit] = self.office(rng, accept_day, moment)
+        accept_at = accepted[lead]
+        reply_day = min(self.add_workdays(accept_at.date(), rng.randint(2, 12)), lead_assignment.reply_due)
+        if rng.random() < LATE_REPLY_SHARE:
+            reply_day = self.add_workdays(lead_assignment.reply_due, rng.randint(1, 8))
+        reply_at = self.office(rng, reply_day, accept_at)
+        result, text = self.reply_text(plan.item, rng, reply_day)
+        # What happens before the reply, in the order it happens: (moment, what, assignment).
+        timeline = [(accept_at, Action.ACCEPT, lead_assignment)]
+        if co:
+            co_assignment = new[1]
+            co_accept = accepted[co]
+            opinion_at = self.office(rng, self.add_workdays(co_accept.date(), rng.randint(1, 6)), co_accept)
+            if opinion_at >= reply_at - timedelta(minutes=20):
+                opinion_at = reply_at - timedelta(minutes=rng.randint(20, 90))
+                co_accept = min(co_accept, opinion_at - timedelta(minutes=rng.randint(30, 120)))
+            timeline += [(co_accept, Action.ACCEPT, co_assignment), (opinion_at, Action.OPINION, co_assignment)]
+        if scenario.extension:
+            asked = self.office(rng, self.subtract_workdays(lead_assignment.reply_due, rng.randint(2, 4)), accept_at)
+            timeline.append((asked, Action.REQUEST_EXTENSION, lead_assignment))
+            if scenario.extension == "approved":
+                decided = self.office(rng, self.add_workdays(asked.date(), rng.randint(1, 2)), asked)
+                timeline.append((decided, Action.DECIDE_EXTENSION, lead_assignment))
+        if scenario.stop != ACCEPTED:
+            timeline.append((reply_at, Action.REPLY, lead_assignment))
+        timeline.sort(key=lambda row: row[0])
+        for at, action, assignment in timeline:
+            if at > self.end and assignment.role == Assignment.Role.CO:
+                continue  # the co-unit's step would come later: it does not stop the lead's
+            unit = assignment.unit
+            if action == Action.ACCEPT:
+                public = gettext("%(unit)s accepted the assignment.") % {"unit": unit}
+                plan.add(at, action, Stage.ASSIGN, actor=unit, public_text=public)
+                assignment.status, assignment.accepted_at = Assignment.Status.ACCEPTED, at
+                if assignment is lead_assignment:
+                    plan.point = ACCEPTED
+            elif action == Action.OPINION:
+                opinion = OPINION_TEXT.format(title=plan.item.title)
+                plan.add(at, action, Stage.ASSIGN, actor=unit, note=opinion)
+                assignment.status, assignment.replied_at = Assignment.Status.REPLIED, at
+                assignment.reply = (Reply.Result.OPINION, opinion)
+            elif action == Action.REQUEST_EXTENSION:
+                reason = EXTENSION_REASONS[scenario.extension]
+                plan.add(at, action, Stage.ASSIGN, actor=unit, note=reason)
+                asked_for = self.add_workdays(assignment.reply_due, 20 if scenario.extension == "pending" else 15)
+                if scenario.extension == "approved":  # granted far enough ahead to be on time at ANCHOR
+                    asked_for = max(asked_for, self.add_workdays(ANCHOR, 8))
+                assignment.extension = {"reason": reason, "requested_due": asked_for, "at": at, "status": "pending"}
+            elif action == Action.DECIDE_EXTENSION:
+                admin = self.committee_admin(plan.item)
+                public = gettext("The handling deadline was extended.")
+                plan.add(at, action, Stage.ASSIGN, actor=admin, note=EXTENSION_DECISION, public_text=public)
+                assignment.extension.update(status="approved", decided_at=at, decided_by=admin)
+                assignment.reply_due = assignment.extension["requested_due"]
+            else:
+                public = gettext("%(unit)s replied; the answer is being reviewed.") % {"unit": unit}
+                plan.add(at, action, Stage.FEEDBACK, actor=unit, note=text, public_text=public)
+                assignment.status, assignment.replied_at, assignment.reply = (
+                    Assignment.Status.REPLIED,
+                    at,
+                    (result, text),
+                )
+                plan.point = REPLIED
+        return reply_at
+
+    def reply_text(self, item: PlannedSuggestion, rng: random.Random, day: date) -> tuple[str, str]:
+        for word, result, text in TOPIC_REPLIES:
+            if word in item.title:
+                return result, text.format(date=_day_text(day))
+        result = rng.choices(("solved", "partly", "explained"), weights=(60, 25, 15))[0]
+        return result, rng.choice(REPLY_TEXTS[result]).format(title=item.title, date=_day_text(day))
+
+    def rate(self, plan: LoopPlan, rng: random.Random, decision: str, *, rejected: bool) -> datetime:
+        """评单: 不满意 (when this round is to be rejected), else 满意 / 基本满意, or no rating at all."""
+        released = plan.released_at
+        if rejected:
+            verdict = Rating.Verdict.UNSATISFIED
+        else:
+            weights = (30, 60, 10) if decision == Action.DECLINE else (74, 21, 5)
+            verdict = rng.choices((Outcome.SATISFIED, Outcome.BASICALLY_SATISFIED, Outcome.UNRATED), weights)[0]
+        if verdict == Outcome.UNRATED:  # the nightly sweep closes it the day after the rating window
+            moment = _aware(plan.rating_due + timedelta(days=1), 2 * 60 + rng.randint(0, 20))
+            plan.add(moment, Action.CLOSE_UNRATED, Stage.CLOSED, public_text=gettext("Closed without a rating."))
+            plan.outcome, plan.closed_at, plan.point = Outcome.UNRATED, moment, CLOSED
+            return moment
+        moment = _aware(released.date() + timedelta(days=rng.randint(1, 6)), rng.randint(*CITIZEN_MINUTES))
+        comment = rng.choice(RATING_COMMENTS["declined" if decision == Action.DECLINE and not rejected else verdict])
+        if verdict == Rating.Verdict.UNSATISFIED:
+            public = gettext("You were not satisfied; the representative takes it up again.")
+            plan.add(moment, Action.RATE_REJECT, Stage.ASSESS, note=comment, public_text=public)
+            plan.ratings.append((plan.redo_count, verdict, comment, moment))
+            plan.redo_count += 1
+            plan.supervised = plan.supervised or plan.redo_count >= loop.REDO_LIMIT
+            plan.released_at = plan.rating_due = None
+            plan.point = ASSESSING
+            return moment
+        public = gettext("Rated: %(verdict)s. Closed.") % {"verdict": Rating.Verdict(verdict).label}
+        plan.add(moment, Action.RATE_ACCEPT, Stage.CLOSED, note=comment, public_text=public)
+        plan.ratings.append((plan.redo_count, verdict, comment, moment))
+        plan.outcome, plan.closed_at, plan.point = verdict, moment, CLOSED
+        return moment
+
+    # Steering a few ------------------------------------------------------------------------------
+
+    def specials(self):
+        """(name, scenario, which suggestions may play it, how many, which first), in the order they are cast.
+
+        Every demo login gets something in its inbox: demo_rep (the 四季城 head) items to assess and
+        answers to release, demo_handler (开封市住建局) assignments to accept and to answer; the
+        committee an item under its supervision after three 不满意 and extension requests.
+        """
+        sijicheng = SIJICHENG
+
+        def at_sijicheng(item):
+            return item.station.name == sijicheng and "/property/" not in item.key
+
+        def open_theme(item):
+            return not any(word in item.title for word in SOLVED_THEMES)
+
+        def for_demo_rep(item):
+            return at_sijicheng(item) and open_theme(item) and self.assessor(item) == self.heads[item.station.pk]
+
+        def for_demo_handler(item):
+            return at_sijicheng(item) and open_theme(item) and self.units_for(item)[0] == DEMO_HANDLER_UNIT
+
+        def elsewhere(item):
+            return item.station.name != sijicheng and open_theme(item)
+
+        def received(first: int, last: int):
+            """Received between ``first`` and ``last`` days before ANCHOR: only those can fit (and it saves walks)."""
+            return lambda item: first <= (ANCHOR - item.received_at.date()).days <= last
+
+        recent = received(0, 150)
+
+        def latest(plan):
+            return -plan.last_at.timestamp()
+
+        def by_code(plan):
+            return stable_code(f"demo-loop:{plan.code}")
+
+        assign = Action.ASSIGN
+        return (
+            (
+                "committee supervision",
+                Scenario(rejects=3, stop=ASSESSING),
+                lambda i: for_demo_rep(i) and any(w in i.title for w in ("不动产权证", "上学难")),
+                1,
+                latest,
+            ),
+            (
+                "extension approved",
+                Scenario(decision=assign, stop=ACCEPTED, extension="approved"),
+                lambda i: at_sijicheng(i) and "人防" in i.title,
+                1,
+                latest,
+            ),
+            (
+                "extension pending",
+                Scenario(decision=assign, stop=ACCEPTED, extension="pending"),
+                lambda i: "红旗渠" in i.title,
+                1,
+                lambda plan: (plan.lead.reply_due < ANCHOR, plan.lead.reply_due, plan.code),
+            ),
+            (
+                "to accept",
+                Scenario(decision=assign, rejects=0, stop=PENDING, decide_before=(0, 1)),
+                lambda i: for_demo_handler(i) and i.received_at.date() > ANCHOR - timedelta(days=100),
+                2,
+                lambda plan: (-plan.item.received_at.timestamp(), plan.code),
+            ),
+            (
+                # answered by the representative, 不满意, then assigned to the unit after a closer look
+                "to answer",
+                Scenario(decision=Action.ANSWER_DIRECTLY, rejects=1, stop=ACCEPTED, decide_before=(4, 10)),
+                for_demo_handler,
+                1,
+                lambda plan: (-plan.item.received_at.timestamp(), plan.code),
+            ),
+            (
+                "overdue",
+                Scenario(decision=assign, rejects=0, stop=ACCEPTED, due="overdue"),
+                lambda i: elsewhere(i) and received(25, 60)(i),
+                5,
+                by_code,
+            ),
+            (
+                "due soon",
+                Scenario(decision=assign, rejects=0, stop=ACCEPTED, due="soon"),
+                lambda i: elsewhere(i) and received(15, 40)(i),
+                3,
+                by_code,
+            ),
+            ("reopened", Scenario(rejects=1, stop=ASSESSING), lambda i: for_demo_rep(i) and recent(i), 1, latest),
+            (
+                "proposal",
+                Scenario(decision=Action.MARK_PROPOSAL, rejects=0, stop=ASSESSING),
+                lambda i: for_demo_rep(i) and any(w in i.title for w in POLICY_THEMES),
+                1,
+                latest,
+            ),
+            (
+                "to release",
+                Scenario(decision=assign, rejects=0, stop=REPLIED),
+                lambda i: for_demo_rep(i) and recent(i),
+                2,
+                latest,
+            ),
+            (
+                "to rate",
+                Scenario(decision=assign, rejects=0, stop=RELEASED),
+                lambda i: for_demo_rep(i) and recent(i),
+                2,
+                latest,
+            ),
+        )
+
+    def fits(self, plan: LoopPlan, scenario: Scenario) -> bool:
+        if plan.point != scenario.stop or (scenario.rejects is not None and plan.redo_count != scenario.rejects):
+            return False
+        if scenario.stop == RELEASED and plan.rating_due < ANCHOR:
+            return False  # the nightly sweep would have closed it unrated
+        if scenario.stop in (PENDING, ACCEPTED) and not scenario.extension:
+            due = plan.lead.reply_due
+            if scenario.due == "overdue":
+                return ANCHOR - timedelta(days=21) <= due < ANCHOR
+            if scenario.due == "soon":
+                return ANCHOR <= due <= self.add_workdays(ANCHOR, 3)
+            return due >= ANCHOR  # not overdue: the committee flags the one that is
+        if scenario.extension:
+            extension = plan.lead.extension
+            wanted = "approved" if scenario.extension == "approved" else "pending"
+            return bool(extension) and extension["status"] == wanted
+        return scenario.decision != Action.MARK_PROPOSAL or plan.marked
+
+    def cast(self, plans: dict[str, LoopPlan], items: list[tuple[str, PlannedSuggestion]]) -> None:
+        taken: set[str] = set()
+        for name, scenario, wanted, count, first in self.specials():
+            found = []
+            for code, item in items:
+                if code in taken or not wanted(item):
+                    continue
+                plan = self.simulate(code, item, scenario)
+                if self.fits(plan, scenario):
+                    found.append(plan)
+            for plan in sorted(found, key=first)[:count]:
+                plan.special = name
+                plans[plan.code] = plan
+                taken.add(plan.code)
+        # 挂牌督办: the committee flags the most overdue at ANCHOR of what is not steered for another purpose.
+        overdue = [
+            plan
+            for plan in plans.values()
+            if plan.special in ("", "overdue") and plan.point == ACCEPTED and plan.lead.reply_due < ANCHOR
+        ]
+        if overdue:
+            flagged = min(overdue, key=lambda plan: (plan.lead.reply_due, plan.code))
+            flagged.special, flagged.flagged = "flagged", True
+
+    # Today -----------------------------------------------------------------------------------------
+
+    def bring_to_today(self, plan: LoopPlan) -> None:
+        """Open deadlines follow the day of the run; overdue ones are escalated, the flagged one flagged."""
+        open_assignments = [a for a in plan.assignments if a.status in OPEN_STATUSES]
+        for assignment in open_assignments:
+            assignment.accept_due = self.shift(assignment.accept_due)
+            assignment.reply_due = self.shift(assignment.reply_due)
+            if assignment.extension:
+                assignment.extension["requested_due"] = assignment.reply_due
+                if assignment.extension["status"] == "pending":
+                    assignment.extension["requested_due"] = self.add_workdays(assignment.reply_due, 20)
+        if plan.point == RELEASED and plan.rating_due:
+            plan.rating_due = self.shift(plan.rating_due)
+        last = plan.last_at
+        for assignment in open_assignments:
+            if assignment.reply_due < self.today:
+                moment = _aware(assignment.reply_due + timedelta(days=1), 6 * 60)
+                moment = min(max(moment, last + timedelta(minutes=5)), self.now)
+                plan.escalations.append((assignment, assignment.reply_due, moment))
+        if plan.flagged:
+            lead = plan.lead
+            moment = _aware(self.add_workdays(lead.reply_due, 1), 10 * 60)
+            moment = min(max(moment, last + timedelta(minutes=10)), self.now)
+            admin = self.committee_admin(plan.item)
+            plan.steps.append(LoopStep(moment, Action.FLAG, plan.stage, plan.stage, admin, FLAG_NOTE))
+            for assignment in open_assignments:
+                assignment.flagged = True
+
+    # Writing ---------------------------------------------------------------------------------------
+
+    def run(self) -> None:
+        with translation.override(settings.LANGUAGE_CODE):  # the texts the services write
+            items = [(stable_code(p.key, length=TRACKING_CODE_LENGTH), p) for p in self.intake.suggestions]
+            plans = {code: self.simulate(code, item) for code, item in items}
+            self.cast(plans, items)
+            handlers = self.handler_users(plans)
+            self.write(plans, handlers)
+
+    def handler_users(self, plans: dict[str, LoopPlan]) -> dict[str, int]:
+        """A fictional handler (handler_<n>, no usable password) for each unit used; demo_handler for 住建局."""
+        order = _demo_unit_names()
+        rng = random.Random(f"{LOOP_RANDOM_SEED}:handlers")
+        names = {}
+        for unit in order:  # drawn for every unit, so a name never depends on which units are used
+            gender = Representative.Gender.FEMALE if rng.random() < 0.45 else Representative.Gender.MALE
+            names[unit] = self.seeder.person_name(gender, rng=rng)
+        used = {a.unit for plan in plans.values() for a in plan.assignments}
+        usernames = {
+            unit: "demo_handler" if unit == DEMO_HANDLER_UNIT else f"handler_{order.index(unit) + 1:02d}"
+            for unit in order
+            if unit in used
+        }
+        user_model = get_user_model()
+        users = {u.username: u for u in user_model.objects.filter(username__in=usernames.values())}
+        new = []
+        for unit, username in usernames.items():
+            if username not in users:
+                user = user_model(
+                    username=username, full_name=names[unit], email=f"{username}@example.cn", is_active=True
+                )
+                user.set_unusable_password()
+                users[username] = user
+                new.append(user)
+        user_model.objects.bulk_create(new)
+        self.seeder.tally.created["user"] += len(new)
+        ids = {unit: users[username].pk for unit, username in usernames.items()}
+        through = HandlingUnit.handlers.through
+        linked = set(through.objects.filter(user_id__in=ids.values()).values_list("handlingunit_id", "user_id"))
+        links = [
+            through(handlingunit_id=self.units[unit].pk, user_id=user_id)
+            for unit, user_id in ids.items()
+            if (self.units[unit].pk, user_id) not in linked
+        ]
+        through.objects.bulk_create(links)
+        self.seeder.tally.created["unit handler"] += len(links)
+        return ids
+
+    def write(self, plans: dict[str, LoopPlan], handlers: dict[str, int]) -> None:
+        rows = Suggestion.objects.filter(tracking_code__in=plans).values_list("tracking_code", "pk", "stage")
+        current = {code: (pk, stage) for code, pk, stage in rows}
+        acted = set(
+            Event.objects.filter(suggestion_id__in=[pk for pk, _ in current.values()], kind=Event.Kind.ACTION)
+            .values_list("suggestion_id", flat=True)
+            .distinct()
+        )
+        todo = []
+        for code, plan in plans.items():
+            pk, stage = current.get(code, (None, None))
+            # Only what is still where the plan starts: a suggestion a user moved on is left alone.
+            if plan.steps and pk is not None and stage == Stage.COLLECT and pk not in acted:
+                self.bring_to_today(plan)
+                todo.append((pk, plan))
+        if not todo:
+            return
+        ids = [pk for pk, _ in todo]
+
+        def actor(value):
+            return handlers[value] if isinstance(value, str) else value
+
+        # Assignments, keyed by (suggestion, unit, role).
+        assignments = {
+            (s, u, r): pk
+            for pk, s, u, r in Assignment.objects.filter(suggestion_id__in=ids).values_list(
+                "pk", "suggestion_id", "unit_id", "role"
+            )
+        }
+        fresh = []
+        for pk, plan in todo:
+            for a in plan.assignments:
+                key = (pk, self.units[a.unit].pk, a.role)
+                if key in assignments:
+                    continue
+                obj = Assignment(
+                    suggestion_id=pk,
+                    unit_id=key[1],
+                    role=a.role,
+                    status=a.status,
+                    instructions=a.instructions,
+                    accept_due=a.accept_due,
+                    reply_due=a.reply_due,
+                    responsible_id=handlers[a.unit] if a.accepted_at else None,
+                    assigned_by_id=a.assigned_by,
+                    flagged=a.flagged,
+                    accepted_at=a.accepted_at,
+                    replied_at=a.replied_at,
+                )
+                fresh.append((obj, a.assigned_at))
+                assignments[key] = obj
+        self.bulk_dated(Assignment, fresh)
+        assignment_pk = {key: (value if isinstance(value, int) else value.pk) for key, value in assignments.items()}
+
+        def assignment_of(pk, a):
+            return assignment_pk[(pk, self.units[a.unit].pk, a.role)]
+
+        replied = set(
+            Reply.objects.filter(assignment_id__in=assignment_pk.values()).values_list("assignment_id", flat=True)
+        )
+        asked = set(
+            ExtensionRequest.objects.filter(assignment_id__in=assignment_pk.values()).values_list(
+                "assignment_id", flat=True
+            )
+        )
+        supervised = set(
+            Supervision.objects.filter(assignment_id__in=assignment_pk.values()).values_list(
+                "assignment_id", "kind", "deadline"
+            )
+        )
+        replies, extensions, supervisions = [], [], []
+        for pk, plan in todo:
+            for a in plan.assignments:
+                apk = assignment_of(pk, a)
+                if a.reply and apk not in replied:
+                    reply = Reply(assignment_id=apk, result=a.reply[0], text=a.reply[1], by_id=handlers[a.unit])
+                    replies.append((reply, a.replied_at))
+                if a.extension and apk not in asked:
+                    ext = a.extension
+                    approved = ext["status"] == "approved"
+                    request = ExtensionRequest(
+                        assignment_id=apk,
+                        reason=ext["reason"],
+                        requested_due=ext["requested_due"],
+                        status=ExtensionRequest.Status.APPROVED if approved else ExtensionRequest.Status.PENDING,
+                        granted_due=ext["requested_due"] if approved else None,
+                        decision_note=EXTENSION_DECISION if approved else "",
+                        requested_by_id=handlers[a.unit],
+                        decided_by_id=ext.get("decided_by"),
+                        decided_at=ext.get("decided_at"),
+                    )
+                    extensions.append((request, ext["at"]))
+            for a, deadline, moment in plan.escalations:
+                key = (assignment_of(pk, a), Supervision.Kind.ESCALATION, deadline)
+                if key not in supervised:
+                    supervision = Supervision(assignment_id=key[0], kind=key[1], deadline=deadline, notified_at=moment)
+                    supervisions.append((supervision, moment))
+        self.bulk_dated(Reply, replies)
+        self.bulk_dated(ExtensionRequest, extensions)
+        self.bulk_dated(Supervision, supervisions)
+
+        # Ratings, keyed by (suggestion, round).
+        rated = set(Rating.objects.filter(suggestion_id__in=ids).values_list("suggestion_id", "round"))
+        ratings = [
+            (Rating(suggestion_id=pk, verdict=verdict, comment=comment, round=round_), moment)
+            for pk, plan in todo
+            for round_, verdict, comment, moment in plan.ratings
+            if (pk, round_) not in rated
+        ]
+        self.bulk_dated(Rating, ratings)
+
+        # Timeline: workflow steps keyed by (suggestion, action, from, to, how many such before), escalations by note.
+        seen = Counter(
+            Event.objects.filter(suggestion_id__in=ids, kind=Event.Kind.ACTION).values_list(
+                "suggestion_id", "action", "from_stage", "to_stage"
+            )
+        )
+        noted = set(
+            Event.objects.filter(suggestion_id__in=ids, kind=Event.Kind.ESCALATION).values_list("suggestion_id", "note")
+        )
+        events = []
+        for pk, plan in todo:
+            counts = Counter()
+            for step in sorted(plan.steps, key=lambda s: s.at):
+                key = (pk, step.action, step.from_stage, step.to_stage)
+                counts[key] += 1
+                if counts[key] <= seen[key]:
+                    continue
+                event = Event(
+                    suggestion_id=pk,
+                    kind=Event.Kind.ACTION,
+                    action=step.action,
+                    from_stage=step.from_stage,
+                    to_stage=step.to_stage,
+                    actor_id=actor(step.actor),
+                    note=step.note,
+                    public_text=step.public_text,
+                )
+                events.append((event, step.at))
+            for a, deadline, moment in plan.escalations:
+                values = {"unit": a.unit, "title": plan.item.title[:60], "due": deadline.isoformat()}
+                note = gettext("Overdue since %(due)s, escalated to the committee: %(unit)s: %(title)s") % values
+                if (pk, note) not in noted:
+                    events.append((Event(suggestion_id=pk, kind=Event.Kind.ESCALATION, note=note), moment))
+        events.sort(key=lambda row: row[1])
+        self.bulk_dated(Event, events)
+
+        values = []
+        for pk, plan in todo:
+            moved = [step.at for step in plan.steps if step.from_stage != step.to_stage]
+            values.append(
+                (
+                    pk,
+                    {
+                        "stage": plan.stage,
+                        "assessor": plan.assessor_id,
+                        "redo_count": plan.redo_count,
+                        "under_committee_supervision": plan.supervised,
+                        "flagged": plan.flagged,
+                        "marked_for_proposal": plan.marked,
+                        "answer": plan.answer,
+                        "answer_released_at": plan.released_at,
+                        "rating_due": plan.rating_due,
+                        "outcome": plan.outcome,
+                        "stage_changed_at": moved[-1] if moved else None,
+                        "closed_at": plan.closed_at,
+                        "updated_at": max(step.at for step in plan.steps),
+                    },
+                )
+            )
+        # Conditional, as the services' UPDATE … WHERE stage = <expected>: only what is still at 汇总梳理 moves.
+        self.seeder.tally.updated["suggestion"] += _update_rows(Suggestion, values, where={"stage": Stage.COLLECT})
+
+    def bulk_dated(self, model, rows: list[tuple[models.Model, datetime]]) -> None:
+        """Insert, then date each row when it happened (``auto_now_add`` stamps the moment of the run)."""
+        objects = [obj for obj, _ in rows]
+        model.objects.bulk_create(objects, batch_size=500)
+        _update_rows(model, [(obj.pk, {"created_at": moment}) for obj, moment in rows])
+        self.seeder.tally.created[model._meta.model_name] += len(objects)
+
+
+def _update_rows(model, rows: list[tuple[int, dict]], where: dict | None = None) -> int:
+    """``UPDATE … SET <fields> WHERE id = %s [AND …]`` for many rows in one ``executemany``.
+
+    ``bulk_update`` builds a CASE expression per field and row, which takes seconds for a few
+    thousand rows; every row here has the same fields, so one prepared statement serves them all.
+    """
+    if not rows:
+        return 0
+    meta = model._meta
+    names = list(rows[0][1])
+    where = where or {}
+    fields = [meta.get_field(name) for name in names]
+    conditions = [meta.get_field(name) for name in where]
+    quote = connection.ops.quote_name
+    sql = (
+        f"UPDATE {quote(meta.db_table)} SET {', '.join(f'{quote(f.column)} = %s' for f in fields)} "
+        f"WHERE {quote(meta.pk.column)} = %s" + "".join(f" AND {quote(f.column)} = %s" for f in conditions)
+    )
+    fixed = [f.get_db_prep_save(value, connection) for f, value in zip(conditions, where.values(), strict=True)]
+    params = [[*(f.get_db_prep_save(values[f.name], connection) for f in fields), pk, *fixed] for pk, values in rows]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+        return cursor.rowcount if cursor.rowcount >= 0 else len(rows)
+
+
 class Command(BaseCommand):
     help = "Load the demo registry (平顶山市, 林州市, 开封市四季城) and the demo logins. Safe to run again."
 
@@ -2179,6 +3333,27 @@ class Command(BaseCommand):
             f"Intake: {suggestions['total']} suggestions ({suggestions['enterprise']} from enterprises), "
             f"{days['total']} reception days ({days['upcoming']} upcoming), {Visit.objects.count()} visits, "
             f"{attendances} attendances of representatives on duty."
+        )
+
+    def loop_summary(self) -> str:
+        today = timezone.localdate()
+        stages = Counter(dict(Suggestion.objects.values_list("stage").annotate(n=models.Count("pk"))))
+        outcomes = Counter(
+            dict(Suggestion.objects.filter(stage=Stage.CLOSED).values_list("outcome").annotate(n=models.Count("pk")))
+        )
+        open_assignments = Assignment.objects.filter(status__in=OPEN_STATUSES)
+        soon = workdays.add_workdays(today, 3)
+        overdue = open_assignments.filter(reply_due__lt=today).count()
+        due_soon = open_assignments.filter(reply_due__gte=today, reply_due__lte=soon).count()
+        with translation.override("en"):
+            stage_text = ", ".join(f"{stages[stage]} {stage}" for stage in Stage.values)
+            outcome_text = ", ".join(f"{outcomes[o]} {Outcome(o).label.lower()}" for o in Outcome.values if outcomes[o])
+        flagged = Suggestion.objects.filter(flagged=True).count()
+        supervised = Suggestion.objects.filter(under_committee_supervision=True).count()
+        return (
+            f"Loop: {stage_text} ({outcome_text}); open assignments: {overdue} overdue, "
+            f"{due_soon} due within 3 working days; {flagged} flagged (挂牌督办), "
+            f"{supervised} under committee supervision."
         )
 
     def report(self, seeder: Seeder, logins: list[Login], seconds: float):
@@ -2231,6 +3406,7 @@ class Command(BaseCommand):
         for label, value in lines:
             self.stdout.write(f"  {_pad(label, width)}{value}")
         self.stdout.write(self.intake_summary())
+        self.stdout.write(self.loop_summary())
 
         self.stdout.write("")
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
