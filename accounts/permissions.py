@@ -213,6 +213,11 @@ def visible_suggestions_q(user) -> Q:
     if rep:
         resident_at = user.staff_stations.model.objects.filter(residencies__representative=rep).values("pk")
         query |= Q(representative=rep) | Q(station__in=resident_at)
+    units = handling_unit_ids(user)
+    if units:
+        # Handlers read what they answer: the suggestions assigned to their units.
+        assigned = user.handling_units.model.objects.filter(pk__in=units).values("assignments__suggestion_id")
+        query |= Q(pk__in=assigned)
     return query
 
 
@@ -228,7 +233,9 @@ def can_see_suggestion(user, suggestion) -> bool:
         suggestion.representative_id == rep or suggestion.station.residencies.filter(representative=rep).exists()
     ):
         return True
-    return False
+    # Handlers read what they answer: the suggestions assigned to their units.
+    units = handling_unit_ids(user)
+    return bool(units) and suggestion.assignments.filter(unit__in=units).exists()
 
 
 def can_enter_suggestions(user, station) -> bool:

@@ -28,6 +28,7 @@ urlpatterns = [
     path("", include("suggestions.public_urls")),
     path("", include("suggestions.reception_urls")),
     path("", include("suggestions.import_urls")),
+    path("", include("suggestions.loop_urls")),
 ]
 
 if settings.DEBUG:

@@ -11,8 +11,9 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,17 +21,19 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from liaison import ratelimit
 from representatives.selectors import representative_by_code
 from stations.selectors import station_for_intake
 
-from . import selectors, services
-from .models import Channel, Event, Stage, Suggestion
+from . import loop, selectors, services
+from .loop_forms import RatingForm
+from .models import Channel, Event, Outcome, Rating, Stage, Suggestion
 from .public_forms import PublicSuggestionForm, TrackLookupForm, derive_title
 
 SUGGEST_TEMPLATE = "public/suggest_form.html"
+RATED_OUTCOMES = (Outcome.SATISFIED, Outcome.BASICALLY_SATISFIED)
 TRACK_TEMPLATE = "public/track.html"
 
 # Inline display is offered only for raster images (never SVG or HTML); everything else is a download.
@@ -254,14 +257,7 @@ def track_lookup(request):
     return render(request, "public/track_lookup.html", {"form": form})
 
 
-@login_not_required
-@never_cache
-@require_GET
-def track(request, code):
-    """``/t/<code>/``: the public timeline. Unknown codes get the same page, empty, with status 200."""
-    lookups = ratelimit.hit("track_ip", ratelimit.client_ip(request))
-    limited = not lookups.allowed
-    suggestion = None if limited else selectors.suggestion_by_tracking_code(code)
+def _track_context(request, code: str, suggestion: Suggestion | None, *, limited: bool = False) -> dict:
     context = {
         "code": code,
         "suggestion": suggestion,
@@ -280,13 +276,89 @@ def track(request, code):
                 "steps": _steps(followed.stage),
                 "stage_text": PUBLIC_STAGE_TEXT.get(followed.stage, ""),
                 "track_url": request.build_absolute_uri(reverse("public:track", args=[suggestion.tracking_code])),
+                # The answer as released to the citizen (never a unit's reply before review).
+                "answer": followed.answer if followed.answer_released_at else "",
+                "rating_form": _rating_form(suggestion) if _rating_open(suggestion) else None,
+                "outcome": suggestion.get_outcome_display() if suggestion.outcome in RATED_OUTCOMES else "",
             }
         )
+    return context
+
+
+def _rating_open(suggestion: Suggestion) -> bool:
+    return suggestion.stage == Stage.FEEDBACK and suggestion.answer_released_at is not None
+
+
+def _rating_form(suggestion: Suggestion, data=None) -> RatingForm:
+    return RatingForm(data, needs_phone=bool(suggestion.submitter_phone), auto_id="rate-%s")
+
+
+@login_not_required
+@never_cache
+@require_GET
+def track(request, code):
+    """``/t/<code>/``: the public timeline. Unknown codes get the same page, empty, with status 200."""
+    lookups = ratelimit.hit("track_ip", ratelimit.client_ip(request))
+    limited = not lookups.allowed
+    suggestion = None if limited else selectors.suggestion_by_tracking_code(code)
+    context = _track_context(request, code, suggestion, limited=limited)
     if limited:
         response = render(request, TRACK_TEMPLATE, context, status=429)
         response["Retry-After"] = str(lookups.retry_after)
         return response
     return render(request, TRACK_TEMPLATE, context)
+
+
+@login_not_required
+@never_cache
+@require_POST
+def track_rate(request, code):
+    """``/t/<code>/rate/``: the submitter rates the released answer (评单).
+
+    Only the submitter may: the tracking code, plus the last four digits of the
+    mobile number when one was given. Attempts count against the tracking page's
+    limit per network and against a limit per code (``rate_code``), so the four
+    digits cannot be guessed by trying them all.
+    """
+    by_ip = ratelimit.hit("track_ip", ratelimit.client_ip(request))
+    by_code = ratelimit.hit("rate_code", code)
+    if not (by_ip.allowed and by_code.allowed):
+        context = _track_context(request, code, None, limited=True)
+        response = render(request, TRACK_TEMPLATE, context, status=429)
+        response["Retry-After"] = str(max(by_ip.retry_after, by_code.retry_after))
+        return response
+    suggestion = selectors.suggestion_by_tracking_code(code)
+    if suggestion is None:
+        return redirect("public:track", code)
+    if not _rating_open(suggestion):
+        messages.info(request, _("This answer can no longer be rated."))
+        return redirect("public:track", code)
+    form = _rating_form(suggestion, request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            loop.suggestion_rate(
+                suggestion=suggestion,
+                verdict=data["verdict"],
+                comment=data["comment"],
+                phone_last4=data.get("phone_last4", ""),
+            )
+        except PermissionDenied:
+            form.add_error(
+                "phone_last4" if "phone_last4" in form.fields else None,
+                _("These are not the last four digits of the mobile number given with this suggestion."),
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc.messages)
+        else:
+            if data["verdict"] == Rating.Verdict.UNSATISFIED:
+                messages.success(request, _("Thank you. A representative will take up your suggestion again."))
+            else:
+                messages.success(request, _("Thank you for your rating. Your suggestion is closed."))
+            return redirect("public:track", code)
+    context = _track_context(request, code, suggestion)
+    context["rating_form"] = form
+    return render(request, TRACK_TEMPLATE, context, status=400)
 
 
 # Staff: attachments --------------------------------------------------------

@@ -12,7 +12,7 @@ from liaison.pagination import paginate
 from liaison.sms import mask_phone
 from stations.selectors import managed_station_choices, stations_of_representative
 
-from . import exports, selectors, services
+from . import exports, loop_forms, loop_selectors, selectors, services
 from .forms import MergeForm, OfflineSuggestionForm, SuggestionFilterForm
 
 
@@ -133,7 +133,12 @@ def suggestion_new(request):
 
 
 def suggestion_detail(request, code):
-    suggestion = selectors.suggestion_for_user(request.user, code)
+    suggestion = loop_selectors.suggestion_for_user(request.user, code)
+    return render_detail(request, suggestion)
+
+
+def render_detail(request, suggestion, *, bound=None, status=200):
+    """The detail page; ``bound`` is a loop form that did not validate, shown again with its errors."""
     can_merge = permissions.can_merge_suggestion(request.user, suggestion) and suggestion.duplicate_of_id is None
     similar = selectors.similar_open_suggestions(suggestion) if can_merge and suggestion.stage != "closed" else []
     phone = suggestion.submitter_phone
@@ -142,7 +147,14 @@ def suggestion_detail(request, code):
     return render(
         request,
         "suggestions/detail.html",
-        {"s": suggestion, "similar": similar, "can_merge": can_merge, "shown_phone": phone},
+        {
+            "s": suggestion,
+            "similar": similar,
+            "can_merge": can_merge,
+            "shown_phone": phone,
+            **loop_forms.detail_context(request.user, suggestion, bound=bound),
+        },
+        status=status,
     )
 
 

@@ -184,6 +184,8 @@ RATE_LIMITS = {
     "suggest_post_ip": [(30, 10 * 60)],
     # Tracking-code lookups on /t/<code>/, per client IP.
     "track_ip": [(30, 10 * 60)],
+    # Rating attempts per tracking code: the last four digits of a phone cannot be guessed from many addresses.
+    "rate_code": [(10, 60 * 60)],
 }
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"

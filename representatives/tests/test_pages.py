@@ -78,6 +78,6 @@ def test_staff_list_query_count_is_fixed(login, world, django_assert_max_num_que
         f.MembershipFactory(representative=rep)
         f.ResidencyFactory(representative=rep, station=world.station)
     client = login(world.admin)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):
         response = client.get(reverse("representatives:list"))
     assert response.status_code == 200

@@ -227,5 +227,5 @@ def test_detail_query_count(login, world, items, django_assert_max_num_queries):
     for _ in range(10):
         f.SuggestionFactory(station=world.station, category=items["category"])
     client = login(world.staff)
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(15):
         client.get(items["own"].get_absolute_url())

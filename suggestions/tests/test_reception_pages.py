@@ -163,7 +163,7 @@ def test_duties_page_query_count_does_not_grow_with_duties(login, world, django_
         )
         coming.on_duty.set([world.rep, *others])
     client = login(world.rep_user)
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(10):
         response = client.get(reverse("reception:my_duties"))
     assert len(response.context["page"]) == 15
 
@@ -362,7 +362,7 @@ def test_day_page_query_count_does_not_grow_with_visits(login, world, day, categ
             ),
         )
     assert Suggestion.objects.count() == 16
-    with django_assert_max_num_queries(13):
+    with django_assert_max_num_queries(14):
         response = client.get(_day_url(day))
     assert _totals(response.content.decode()) == {"visits": 8, "answered": 0, "suggestions": 16}
 
@@ -499,7 +499,7 @@ def test_station_reception_page_query_count_does_not_grow_with_days(
         station=world.station, weekday=2, start_time=dt.time(9), end_time=dt.time(11), starts_on=TODAY
     )
     client = login(world.staff)
-    with django_assert_max_num_queries(19):
+    with django_assert_max_num_queries(20):
         response = client.get(_station_url(world.station))
     assert len(response.context["upcoming"]) == 10
     assert len(response.context["page"]) == 20

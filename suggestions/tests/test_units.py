@@ -27,7 +27,7 @@ def test_unit_list_search_and_query_count(login, world, django_assert_max_num_qu
     for _ in range(20):
         f.HandlingUnitFactory(region=world.county)
     client = login(world.city_admin)
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):
         client.get(reverse("suggestions:units"))
     body = client.get(reverse("suggestions:units"), {"q": "住建"}).content.decode()
     assert "龙亭区住建局" in body and "林州市水利局" not in body

@@ -1,36 +1,57 @@
 """Performance figures, printed; never asserted in a timed test.
 
     python manage.py bench pages [--requests 200]
+    python manage.py bench sweep [--assignments 200000] [--due-percent 5] [--keep]
 
-Times the portal's pages in-process (middleware, views, templates and queries;
-no network) on whatever data the database holds, and prints p50 / p95 server
-time and the query count of each. Run it after ``seed_demo`` or a generator.
+``pages`` times the portal's pages in-process (middleware, views, templates and
+queries; no network) on whatever data the database holds, and prints p50 / p95
+server time and the query count of each. Run it after ``seed_demo`` or a generator.
+
+``sweep`` (PostgreSQL only) builds its own open assignments under the region
+"基准督办市", a share of them due for a reminder, an escalation or an
+accept-overdue notice today, and times the deadline sweep: a first run, a second
+that must make nothing, and two at once on a fresh due set that must make nothing
+twice. It removes its data afterwards unless ``--keep`` is given.
 """
 
+import datetime as dt
 import statistics
+import threading
 import time
+from unittest import mock
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
+from liaison import workdays
 from representatives.models import Representative
-from stations.models import Station
+from stations.models import Region, Station
+from suggestions import supervision
+from suggestions.models import Assignment, Event, HandlingUnit, Notification, Stage, Suggestion, Supervision
 
 
 class Command(BaseCommand):
     help = "Print server-time percentiles and query counts of the portal's pages."
 
     def add_arguments(self, parser):
-        parser.add_argument("suite", choices=["pages", "list"])
+        parser.add_argument("suite", choices=["pages", "list", "sweep"])
         parser.add_argument("--requests", type=int, default=200)
+        parser.add_argument("--assignments", type=int, default=200_000, help="sweep: open assignments to build")
+        parser.add_argument("--due-percent", type=float, default=5.0, help="sweep: share of them due today")
+        parser.add_argument("--keep", action="store_true", help="sweep: leave the data in the database")
 
     def handle(self, *args, suite, requests, **options):
         if suite == "list":
             return self._list(requests)
+        if suite == "sweep":
+            return SweepBench(self.stdout).run(
+                assignments=options["assignments"], due_percent=options["due_percent"], keep=options["keep"]
+            )
         station = Station.objects.annotate(n=Count("residencies")).order_by("-n").first()
         rep = Representative.objects.order_by("id").first()
         if station is None or rep is None:
@@ -91,3 +112,263 @@ class Command(BaseCommand):
             timings.sort()
             p95 = timings[min(len(timings) - 1, int(len(timings) * 0.95))]
             self.stdout.write(f"{name:58} {statistics.median(timings):8.1f} {p95:8.1f} {queries:8d}")
+
+
+# The deadline sweep ------------------------------------------------------------------
+
+SWEEP_CITY = "基准督办市"
+SWEEP_USERS = "bench_sweep_"
+
+
+class SweepBench:
+    """``bench sweep``: the deadline sweep on a large table of open assignments."""
+
+    def __init__(self, stdout):
+        self.stdout = stdout
+
+    def run(self, *, assignments: int, due_percent: float, keep: bool):
+        if connection.vendor != "postgresql":
+            raise CommandError(
+                "The sweep benchmark measures PostgreSQL (row locks, ON CONFLICT, SKIP LOCKED); "
+                "run it with DATABASE_URL=postgres://…"
+            )
+        if assignments < 1 or not 0 < due_percent <= 100:
+            raise CommandError("--assignments must be positive and --due-percent between 0 and 100.")
+        self._remove()  # what a previous --keep run left
+        today = timezone.localdate()
+        started = time.perf_counter()
+        world = self._build(assignments, due_percent, today)
+        self.stdout.write(
+            f"built {assignments} open assignments, {world['due']} of them due today ({today}), "
+            f"in {time.perf_counter() - started:.1f} s"
+        )
+        try:
+            # The e-mail task would go to the configured broker: count it, never send it.
+            with mock.patch.object(_email_task(), "delay") as queued:
+                workdays.clear_cache()
+                first = self._timed("first sweep", lambda: supervision.deadline_sweep(today=today))
+                self._timed("second sweep (must make nothing)", lambda: supervision.deadline_sweep(today=today))
+                self._check_once(world, first["notified"], "after two sweeps in a row")
+                self._reset_due(world)
+                self._parallel(today)
+                self._check_once(world, first["notified"], "after two sweeps at once")
+            self.stdout.write(f"e-mail task queued {queued.call_count} times (not sent by the benchmark)")
+            self._explain(today)
+        finally:
+            if keep:
+                self.stdout.write(f"kept the data under {SWEEP_CITY} (--keep)")
+            else:
+                self._remove()
+
+    # Data ----------------------------------------------------------------------------
+
+    def _build(self, count: int, due_percent: float, today) -> dict:
+        users = get_user_model().objects
+        soon = workdays.add_workdays(today, supervision.REMIND_BEFORE_DAYS)
+        # Due today: overdue by 1–10 days (escalation), due today, or within the reminder's working days.
+        due_dates = [today - dt.timedelta(days=d) for d in range(1, 11)] + [today]
+        due_dates += [today + dt.timedelta(days=k) for k in range(1, (soon - today).days + 1)]
+        # Exactly `share` rows in every 10,000, evenly spread.
+        share = max(1, round(due_percent * 100))
+        is_due = f"(g * {share}) / 10000 > ((g - 1) * {share}) / 10000"
+        with transaction.atomic():
+            city = Region.objects.create(name=SWEEP_CITY, level=Region.Level.CITY)
+            county = Region.objects.create(name="督办区", level=Region.Level.COUNTY, parent=city)
+            township = Region.objects.create(name="督办街道", level=Region.Level.TOWNSHIP, parent=county)
+            station = Station.objects.create(name="基准督办联络站", region=township)
+            unit = HandlingUnit.objects.create(name="基准督办承办单位", region=county)
+            city.committee_admins.add(users.create_user(f"{SWEEP_USERS}city_admin", full_name="基准督办市工委"))
+            county.committee_admins.add(users.create_user(f"{SWEEP_USERS}county_admin", full_name="基准督办区工委"))
+            unit.handlers.add(*(users.create_user(f"{SWEEP_USERS}handler{i}", full_name=f"承办人{i}") for i in (1, 2)))
+            template = Suggestion(
+                title="基准督办意见",
+                content="基准督办数据，用于计时。",
+                station=station,
+                region=township,
+                channel="mailbox",
+                stage=Stage.ASSIGN,
+                received_at=timezone.now(),
+            )
+            # Codes with a 0 in them: new_tracking_code() never makes one, so they cannot collide.
+            _insert_rows(
+                Suggestion,
+                template,
+                "generate_series(1, %s) AS g",
+                [count],
+                {"tracking_code": ("'SW' || lpad(g::text, 10, '0')", [])},
+            )
+            template = Assignment(unit=unit, role=Assignment.Role.LEAD, accept_due=today, reply_due=today)
+            _insert_rows(
+                Assignment,
+                template,
+                f"(SELECT id, row_number() OVER (ORDER BY id) AS g FROM {Suggestion._meta.db_table} "
+                f"WHERE station_id = %s) AS rows",
+                [station.pk],
+                {
+                    "suggestion_id": ("id", []),
+                    # A third still waiting for acceptance: the due ones a day late, the others in time.
+                    "status": ("CASE WHEN mod(g, 3) = 0 THEN 'pending' ELSE 'accepted' END", []),
+                    "accept_due": (f"CASE WHEN {is_due} THEN %s::date - 1 ELSE %s::date + 1 END", [today, today]),
+                    "reply_due": (
+                        f"CASE WHEN {is_due} THEN (%s::date[])[1 + mod((g * {share}) / 10000, {len(due_dates)})::int] "
+                        f"ELSE %s::date + 1 + mod(g, 60)::int END",
+                        [due_dates, soon],
+                    ),
+                },
+            )
+        with connection.cursor() as cursor:
+            # As autovacuum would soon after such a load: plans on real statistics.
+            cursor.execute(f"ANALYZE {Suggestion._meta.db_table}, {Assignment._meta.db_table}")
+        due = Assignment.objects.filter(unit=unit).filter(reply_due__lte=soon).count()
+        return {"unit": unit.pk, "station": station.pk, "due": due}
+
+    def _reset_due(self, world):
+        """Forget what the first sweeps made, so that the same assignments are due again."""
+        with transaction.atomic():
+            Supervision.objects.filter(assignment__unit=world["unit"])._raw_delete(connection.alias)
+            Event.objects.filter(suggestion__station=world["station"])._raw_delete(connection.alias)
+            Notification.objects.filter(user__username__startswith=SWEEP_USERS)._raw_delete(connection.alias)
+
+    def _remove(self):
+        city = Region.objects.filter(name=SWEEP_CITY, parent=None).first()
+        if city is None:
+            return
+        regions = Region.objects.filter(path__startswith=city.path)
+        stations = Station.objects.filter(region__in=regions)
+        units = HandlingUnit.objects.filter(region__in=regions)
+        suggestions = Suggestion.objects.filter(station__in=stations)
+        users = get_user_model().objects.filter(username__startswith=SWEEP_USERS)
+        with transaction.atomic():
+            # Raw deletes: Django's collector would load every row to cascade by hand.
+            for queryset in (
+                Supervision.objects.filter(assignment__unit__in=units),
+                Assignment.objects.filter(unit__in=units),
+                Event.objects.filter(suggestion__in=suggestions),
+                Notification.objects.filter(user__in=users),
+                suggestions,
+            ):
+                queryset._raw_delete(connection.alias)
+            users.delete()
+            units.delete()
+            stations.delete()
+            for region in regions.order_by("-path"):
+                region.delete()
+
+    # Measurements -----------------------------------------------------------------------
+
+    def _timed(self, label, func) -> dict:
+        with CaptureQueriesContext(connection) as captured:
+            start = time.perf_counter()
+            result = func()
+            seconds = time.perf_counter() - start
+        self.stdout.write(f"{label:34} {seconds:7.3f} s {len(captured):4d} queries  {result}")
+        in_database = sum(float(q["time"]) for q in captured.captured_queries)
+        slowest = sorted(captured.captured_queries, key=lambda q: -float(q["time"]))[:4]
+        self.stdout.write(f"  {in_database:.3f} s in the database, {seconds - in_database:.3f} s in Python; slowest:")
+        for query in slowest:
+            self.stdout.write(f"  {float(query['time']):7.3f} s  {query['sql'][:110]}")
+        return result
+
+    def _parallel(self, today):
+        barrier = threading.Barrier(2)
+        outcomes = {}
+
+        def sweep(name):
+            try:
+                barrier.wait(timeout=30)
+                start = time.perf_counter()
+                result = supervision.deadline_sweep(today=today)
+                outcomes[name] = (time.perf_counter() - start, result)
+            except Exception as exc:  # reported below
+                outcomes[name] = (None, exc)
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=sweep, args=(name,)) for name in ("A", "B")]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        for name, (seconds, result) in sorted(outcomes.items()):
+            if seconds is None:
+                raise CommandError(f"parallel sweep {name} failed: {result!r}")
+            self.stdout.write(f"{'parallel sweep ' + name:34} {seconds:7.3f} s {'':12} {result}")
+
+    def _check_once(self, world, announced: int, when: str):
+        """Count the duplicates a double sweep would leave: supervisions, notifications, timeline lines."""
+        supervisions = Supervision.objects.filter(assignment__unit=world["unit"])
+        duplicates = (
+            supervisions.values("assignment", "kind", "deadline").annotate(n=Count("id")).filter(n__gt=1).count()
+        )
+        duplicates += (
+            Notification.objects.filter(user__username__startswith=SWEEP_USERS)
+            .values("user", "text", "url")
+            .annotate(n=Count("id"))
+            .filter(n__gt=1)
+            .count()
+        )
+        made = supervisions.count()
+        events = Event.objects.filter(
+            suggestion__station=world["station"], kind__in=[Event.Kind.REMINDER, Event.Kind.ESCALATION]
+        ).count()
+        duplicates += max(0, events - made)
+        unannounced = supervisions.filter(notified_at__isnull=True).count()
+        self.stdout.write(f"  {when}: {made} supervisions, {unannounced} unannounced, duplicates found = {duplicates}")
+        if duplicates or unannounced or made != announced:
+            raise CommandError("the sweep made or announced something twice, or missed something")
+
+    def _explain(self, today):
+        """The plans of the sweep's statements, to read when it is slow."""
+        soon = workdays.add_workdays(today, supervision.REMIND_BEFORE_DAYS)
+        assignment = Assignment._meta.db_table
+        statements = [
+            ("remind_before", "a.reply_due > %s AND a.reply_due <= %s", [today, soon]),
+            ("remind_due", "a.reply_due = %s", [today]),
+            ("escalation", "a.reply_due < %s", [today]),
+            ("accept_overdue", "a.accept_due < %s AND a.status = 'pending'", [today]),
+        ]
+        with connection.cursor() as cursor:
+            for label, where, params in statements:
+                cursor.execute(
+                    f"EXPLAIN SELECT a.id FROM {assignment} a WHERE a.status IN (%s, %s) AND {where}",
+                    [*supervision.OPEN, *params],
+                )
+                self.stdout.write(f"plan {label:15} " + " / ".join(row[0].strip() for row in cursor.fetchall()[:3]))
+            cursor.execute(
+                f"EXPLAIN SELECT id FROM {Supervision._meta.db_table} WHERE notified_at IS NULL FOR UPDATE SKIP LOCKED"
+            )
+            self.stdout.write(f"plan {'claim':15} " + " / ".join(row[0].strip() for row in cursor.fetchall()[:3]))
+
+
+def _email_task():
+    from suggestions.tasks import email_notifications
+
+    return email_notifications
+
+
+def _insert_rows(model, template, rows: str, rows_params: list, computed: dict) -> int:
+    """One ``INSERT … SELECT … FROM <rows>``: ``computed`` columns as SQL, every other column as in ``template``.
+
+    ``computed`` maps a column to ``(sql, params)``; ``rows`` is a FROM item
+    with a ``g`` column (a series or a subquery). Each other column takes the
+    template's value cast to its type, so a field added later with a default
+    needs no change here.
+    """
+    columns, expressions, params = [], [], []
+    for field in model._meta.concrete_fields:
+        if field.primary_key:
+            continue
+        columns.append(field.column)
+        if field.column in computed:
+            sql, values = computed[field.column]
+            expressions.append(sql)
+            params += values
+        else:
+            expressions.append(f"%s::{field.db_type(connection)}")
+            params.append(field.get_db_prep_save(field.pre_save(template, add=True), connection))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) SELECT {', '.join(expressions)} FROM {rows}",
+            [*params, *rows_params],
+        )
+        return cursor.rowcount
