@@ -13,15 +13,17 @@ ranges, not exact days (except the reminder on the day itself).
 from __future__ import annotations
 
 import datetime as dt
+import json
 
-from django.contrib.auth import get_user_model
 from django.db import connection, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from liaison import workdays
 
-from .models import Assignment, Event, HandlingUnit, Notification, Supervision
+from .models import Assignment, Event, HandlingUnit, Notification, Suggestion, Supervision
 
 REMIND_BEFORE_DAYS = 3
 OPEN = (Assignment.Status.PENDING, Assignment.Status.ACCEPTED)
@@ -39,118 +41,229 @@ def colour(due: dt.date | None, today: dt.date | None = None, *, flagged: bool =
     return GREEN
 
 
-def _insert(kind: str, where: str, params: list, deadline_column: str = "reply_due") -> int:
+def _insert(kind: str, where: str, params: list, now, deadline_column: str = "reply_due") -> list[int]:
+    """Make the supervisions of one kind that are due; returns the ids this call made (not those that existed)."""
     supervision = Supervision._meta.db_table
     assignment = Assignment._meta.db_table
     sql = (
-        f"INSERT INTO {supervision} (assignment_id, kind, deadline, created_at) "
-        f"SELECT a.id, %s, a.{deadline_column}, %s FROM {assignment} a "
+        f"INSERT INTO {supervision} (assignment_id, kind, deadline, created_at, notified_at) "
+        f"SELECT a.id, %s, a.{deadline_column}, %s, %s FROM {assignment} a "
         f"WHERE a.status IN (%s, %s) AND {where} "
-        f"ON CONFLICT (assignment_id, kind, deadline) DO NOTHING"
+        f"ON CONFLICT (assignment_id, kind, deadline) DO NOTHING RETURNING id"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [kind, timezone.now(), *OPEN, *params])
-        return max(cursor.rowcount, 0)
+        cursor.execute(sql, [kind, now, now, *OPEN, *params])
+        return [row[0] for row in cursor.fetchall()]
 
 
 def deadline_sweep(*, today: dt.date | None = None) -> dict:
-    """Make the reminders and escalations due ``today`` and notify; returns counts per kind."""
+    """Make the reminders and escalations due ``today`` and announce them; returns counts per kind.
+
+    Making and announcing happen in one transaction, and a row is announced by
+    the sweep whose INSERT made it: a concurrent sweep's INSERT waits on the
+    unique index and then makes nothing, and a sweep that dies half-way rolls
+    back both, so the next one does the whole job again.
+    """
     today = today or timezone.localdate()
     soon = workdays.add_workdays(today, REMIND_BEFORE_DAYS)
-    made = {
-        Supervision.Kind.REMIND_BEFORE: _insert(
-            Supervision.Kind.REMIND_BEFORE, "a.reply_due > %s AND a.reply_due <= %s", [today, soon]
-        ),
-        Supervision.Kind.REMIND_DUE: _insert(Supervision.Kind.REMIND_DUE, "a.reply_due = %s", [today]),
-        Supervision.Kind.ESCALATION: _insert(Supervision.Kind.ESCALATION, "a.reply_due < %s", [today]),
-        Supervision.Kind.ACCEPT_OVERDUE: _insert(
-            Supervision.Kind.ACCEPT_OVERDUE,
-            f"a.accept_due < %s AND a.status = '{Assignment.Status.PENDING}'",
-            [today],
-            deadline_column="accept_due",
-        ),
-    }
-    notified = notify_new_supervisions()
-    return {**{str(k): v for k, v in made.items()}, "notified": notified}
-
-
-def notify_new_supervisions() -> int:
-    """Claim supervisions nobody has announced yet and write their notifications and timeline lines."""
+    now = timezone.now()
     with transaction.atomic():
-        rows = list(
-            Supervision.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(notified_at__isnull=True)
-            .values(
-                "pk",
-                "kind",
-                "deadline",
-                "assignment__unit_id",
-                "assignment__unit__name",
-                "assignment__suggestion_id",
-                "assignment__suggestion__title",
-                "assignment__suggestion__tracking_code",
-                "assignment__suggestion__region__path",
-            )
+        made = {
+            Supervision.Kind.REMIND_BEFORE: _insert(
+                Supervision.Kind.REMIND_BEFORE, "a.reply_due > %s AND a.reply_due <= %s", [today, soon], now
+            ),
+            Supervision.Kind.REMIND_DUE: _insert(Supervision.Kind.REMIND_DUE, "a.reply_due = %s", [today], now),
+            Supervision.Kind.ESCALATION: _insert(Supervision.Kind.ESCALATION, "a.reply_due < %s", [today], now),
+            Supervision.Kind.ACCEPT_OVERDUE: _insert(
+                Supervision.Kind.ACCEPT_OVERDUE,
+                f"a.accept_due < %s AND a.status = '{Assignment.Status.PENDING}'",
+                [today],
+                now,
+                deadline_column="accept_due",
+            ),
+        }
+        ids = sorted(pk for kind_ids in made.values() for pk in kind_ids)
+        notification_ids = _announce(ids) if ids else []
+    if notification_ids:
+        transaction.on_commit(lambda: _queue_emails(notification_ids), robust=True)
+    return {**{str(k): len(v) for k, v in made.items()}, "notified": len(ids)}
+
+
+def _announce(ids: list[int]) -> list[int]:
+    """Notifications and timeline lines for the supervisions ``ids``, set-based; returns notification ids.
+
+    Each handler gets, per kind, the item itself when the sweep found one for
+    their units, else one digest with the count pointing at the unit inbox; each
+    committee admin above an escalated item gets one digest per sweep pointing
+    at the supervision page. Thousands of due items must not become thousands
+    of messages (and e-mails) to one person. Every supervision also gets a
+    timeline line on its suggestion.
+    """
+    in_ids, id_params = _in_ids(ids)
+    text, text_params = _text_sql()
+    t = _tables()
+    joins = (
+        f"JOIN {t['assignment']} a ON a.id = s.assignment_id "
+        f"JOIN {t['unit']} u ON u.id = a.unit_id "
+        f"JOIN {t['suggestion']} g ON g.id = a.suggestion_id"
+    )
+    with connection.cursor() as cursor:
+        # Per handler and kind: one notification naming the item when there is one, else one digest
+        # with the count pointing at the unit inbox. Rows: handlers × kinds, not handlers × items.
+        cursor.execute(
+            f"SELECT h.user_id, s.kind, COUNT(*), MIN(s.id) FROM {t['supervision']} s "
+            f"JOIN {t['assignment']} a ON a.id = s.assignment_id "
+            f"JOIN {t['handlers']} h ON h.handlingunit_id = a.unit_id "
+            f"WHERE s.id {in_ids} GROUP BY h.user_id, s.kind",
+            id_params,
         )
-        if not rows:
-            return 0
-        Supervision.objects.filter(pk__in=[r["pk"] for r in rows]).update(notified_at=timezone.now())
-        handlers = _handlers_by_unit({r["assignment__unit_id"] for r in rows})
-        admins = _admins_by_region_path()
-        notifications, events = [], []
-        for row in rows:
-            url = f"/suggestions/{row['assignment__suggestion__tracking_code']}/"
-            text = _message(row)
-            if row["kind"] == Supervision.Kind.ESCALATION:
-                path = row["assignment__suggestion__region__path"]
-                recipients = {pk for prefix, ids in admins.items() if path.startswith(prefix) for pk in ids}
-                recipients |= handlers.get(row["assignment__unit_id"], set())
-                kind = Event.Kind.ESCALATION
+        per_handler = cursor.fetchall()
+        single_ids = sorted({first for _user, _kind, count, first in per_handler if count == 1})
+        # Always run, even for none: the sweep's query count must not depend on what is due.
+        in_single, single_params = _in_ids(single_ids)
+        cursor.execute(
+            f"SELECT s.id, substr({text}, 1, 300), g.tracking_code FROM {t['supervision']} s {joins} "
+            f"WHERE s.id {in_single}",
+            [*text_params, *single_params],
+        )
+        singles = {sid: (message, code) for sid, message, code in cursor.fetchall()}
+        unit_inbox = reverse("loop:unit_inbox")
+        handler_notes = []
+        for user_id, kind, count, first in per_handler:
+            if count == 1 and first in singles:
+                message, code = singles[first]
+                handler_notes.append(Notification(user_id=user_id, text=message, url=f"/suggestions/{code}/"))
             else:
-                recipients = handlers.get(row["assignment__unit_id"], set())
-                kind = Event.Kind.REMINDER
-            notifications += [Notification(user_id=pk, text=text[:300], url=url) for pk in sorted(recipients)]
-            events.append(Event(suggestion_id=row["assignment__suggestion_id"], kind=kind, note=text))
-        created = Notification.objects.bulk_create(notifications)
-        Event.objects.bulk_create(events)
-    ids = [n.pk for n in created]
-    if ids:
-        from .tasks import email_notifications
+                handler_notes.append(Notification(user_id=user_id, text=_digest(kind, count), url=unit_inbox))
+        # Escalations per region, then the committee admins of each region or any region above it
+        # (their path is a prefix): a few hundred regions at most, matched in Python.
+        cursor.execute(
+            f"SELECT r.path, COUNT(*) FROM {t['supervision']} s {joins} "
+            f"JOIN {t['region']} r ON r.id = g.region_id "
+            f"WHERE s.id {in_ids} AND s.kind = %s GROUP BY r.path",
+            [*id_params, Supervision.Kind.ESCALATION],
+        )
+        per_region = cursor.fetchall()
+        counts: dict[int, int] = {}
+        if per_region:
+            for admin_path, user_id in _admins_by_region_path():
+                for path, count in per_region:
+                    if path.startswith(admin_path):
+                        counts[user_id] = counts.get(user_id, 0) + count
+        digests = [
+            Notification(
+                user_id=user_id,
+                text=_digest(Supervision.Kind.ESCALATION, count),
+                url=reverse("loop:supervision"),
+            )
+            for user_id, count in sorted(counts.items())
+        ]
+        cursor.execute(
+            f"INSERT INTO {t['event']} "
+            f"(suggestion_id, kind, action, from_stage, to_stage, note, public_text, created_at) "
+            f"SELECT a.suggestion_id, CASE WHEN s.kind = %s THEN %s ELSE %s END, '', '', '', {text}, '', %s "
+            f"FROM {t['supervision']} s {joins} WHERE s.id {in_ids}",
+            [
+                Supervision.Kind.ESCALATION,
+                Event.Kind.ESCALATION,
+                Event.Kind.REMINDER,
+                *text_params,
+                timezone.now(),
+                *id_params,
+            ],
+        )
+    return [n.pk for n in Notification.objects.bulk_create([*handler_notes, *digests])]
 
-        transaction.on_commit(lambda: email_notifications.delay(ids))
-    return len(rows)
+
+EMAIL_BATCH = 500
 
 
-def _message(row) -> str:
-    values = {
-        "unit": row["assignment__unit__name"],
-        "title": row["assignment__suggestion__title"][:60],
-        "due": row["deadline"].isoformat(),
-    }
-    kind = row["kind"]
+def _queue_emails(notification_ids: list[int]) -> None:
+    from .tasks import email_notifications
+
+    for start in range(0, len(notification_ids), EMAIL_BATCH):
+        email_notifications.delay(notification_ids[start : start + EMAIL_BATCH])
+
+
+def _digest(kind: str, count: int) -> str:
     if kind == Supervision.Kind.REMIND_BEFORE:
-        return _("Reminder: %(unit)s must reply by %(due)s: %(title)s") % values
-    if kind == Supervision.Kind.REMIND_DUE:
-        return _("Due today: %(unit)s must reply today: %(title)s") % values
-    if kind == Supervision.Kind.ACCEPT_OVERDUE:
-        return _("Not accepted in time (due %(due)s): %(unit)s: %(title)s") % values
-    return _("Overdue since %(due)s, escalated to the committee: %(unit)s: %(title)s") % values
+        template = ngettext(
+            "%(count)s assignment must be answered within 3 working days.",
+            "%(count)s assignments must be answered within 3 working days.",
+            count,
+        )
+    elif kind == Supervision.Kind.REMIND_DUE:
+        template = ngettext(
+            "%(count)s assignment must be answered today.", "%(count)s assignments must be answered today.", count
+        )
+    elif kind == Supervision.Kind.ACCEPT_OVERDUE:
+        template = ngettext(
+            "%(count)s assignment was not accepted in time.", "%(count)s assignments were not accepted in time.", count
+        )
+    else:
+        template = ngettext(
+            "%(count)s assignment is overdue and escalated to the committee.",
+            "%(count)s assignments are overdue and escalated to the committee.",
+            count,
+        )
+    return template % {"count": count}
 
 
-def _handlers_by_unit(unit_ids) -> dict[int, set[int]]:
-    through = HandlingUnit.handlers.through
-    mapping: dict[int, set[int]] = {}
-    for unit_id, user_id in through.objects.filter(handlingunit_id__in=unit_ids).values_list(
-        "handlingunit_id", "user_id"
-    ):
-        mapping.setdefault(unit_id, set()).add(user_id)
-    return mapping
+def _admins_by_region_path() -> list[tuple[str, int]]:
+    from stations.models import Region
+
+    return list(Region.committee_admins.through.objects.values_list("region__path", "user_id"))
 
 
-def _admins_by_region_path() -> dict[str, set[int]]:
-    mapping: dict[str, set[int]] = {}
-    for path, user_id in (
-        get_user_model().objects.filter(committee_regions__isnull=False).values_list("committee_regions__path", "pk")
-    ):
-        mapping.setdefault(path, set()).add(user_id)
-    return mapping
+def _tables() -> dict[str, str]:
+    from stations.models import Region
+
+    return {
+        "supervision": Supervision._meta.db_table,
+        "assignment": Assignment._meta.db_table,
+        "unit": HandlingUnit._meta.db_table,
+        "suggestion": Suggestion._meta.db_table,
+        "region": Region._meta.db_table,
+        "handlers": HandlingUnit.handlers.through._meta.db_table,
+        "admins": Region.committee_admins.through._meta.db_table,
+        "notification": Notification._meta.db_table,
+        "event": Event._meta.db_table,
+    }
+
+
+def _in_ids(ids: list[int]) -> tuple[str, list]:
+    """``id IN (…)`` for many ids as one parameter: an array on PostgreSQL, a JSON list on SQLite."""
+    if connection.vendor == "postgresql":
+        return "= ANY(%s)", [ids]
+    return "IN (SELECT value FROM json_each(%s))", [json.dumps(ids)]
+
+
+def _templates() -> list[str]:
+    # Translated once per sweep, not once per row; the SQL fills in the placeholders.
+    return [
+        _("Reminder: %(unit)s must reply by %(due)s: %(title)s"),
+        _("Due today: %(unit)s must reply today: %(title)s"),
+        _("Not accepted in time (due %(due)s): %(unit)s: %(title)s"),
+        _("Overdue since %(due)s, escalated to the committee: %(unit)s: %(title)s"),
+    ]
+
+
+def _text_sql() -> tuple[str, list]:
+    """The message of each row as SQL over s (supervision), u (unit) and g (suggestion)."""
+    due = "to_char(s.deadline, 'YYYY-MM-DD')" if connection.vendor == "postgresql" else "s.deadline"
+    before, today, accept, escalation = _templates()
+    template = "CASE s.kind WHEN %s THEN %s WHEN %s THEN %s WHEN %s THEN %s ELSE %s END"
+    sql = f"replace(replace(replace({template}, %s, u.name), %s, {due}), %s, substr(g.title, 1, 60))"
+    params = [
+        Supervision.Kind.REMIND_BEFORE,
+        before,
+        Supervision.Kind.REMIND_DUE,
+        today,
+        Supervision.Kind.ACCEPT_OVERDUE,
+        accept,
+        escalation,
+        "%(unit)s",
+        "%(due)s",
+        "%(title)s",
+    ]
+    return sql, params
