@@ -24,9 +24,9 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from django.db.models import Q
 from django.conf import settings
 from django.db import connection
+from django.db.models import Q
 from django.utils import timezone
 
 from suggestions.models import Assignment, Notification, Stage, Supervision

@@ -176,6 +176,7 @@ def test_every_action_is_refused_in_every_stage_the_table_does_not_list(action):
 )
 def test_who_may_assign(world, item, persona, allowed):
     loop.suggestion_hand_to_representative(suggestion=item, by=world.staff)
+
     def call():
         loop.suggestion_assign(suggestion=_reload(item), by=getattr(world, persona), lead_unit=world.unit)
 

@@ -8,13 +8,12 @@ working days before falls on Friday 13 November, across a weekend.
 import datetime as dt
 import re
 import threading
-import time
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from django.core import mail
-from django.db import connection, transaction
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
