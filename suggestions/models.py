@@ -3,6 +3,7 @@ from django.core.files.storage import storages
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from liaison.codes import new_tracking_code
 
@@ -229,7 +230,7 @@ class Event(models.Model):
     """
 
     class Kind(models.TextChoices):
-        RECEIVED = "received", _("Received")
+        RECEIVED = "received", pgettext_lazy("timeline", "Received")
         MERGED = "merged", _("Merged as a duplicate")
         DUPLICATE_ADDED = "duplicate_added", _("Duplicate merged into this")
         EDITED = "edited", _("Edited")
