@@ -6,6 +6,7 @@ from django.views.decorators.http import require_GET
 
 from accounts import permissions
 from liaison import qr
+from liaison.html import select_options
 from liaison.pagination import paginate
 from stations.selectors import managed_station_choices
 
@@ -57,7 +58,13 @@ def staff_list(request):
     return render(
         request,
         "representatives/staff_list.html",
-        {"form": form, "page": page, "querystring": querystring.urlencode(), "filtered": any(filters.values())},
+        {
+            "form": form,
+            "page": page,
+            "querystring": querystring.urlencode(),
+            "filtered": any(filters.values()),
+            "station_options": select_options(stations.values_list("pk", "name"), request.GET.get("station", "")),
+        },
     )
 
 

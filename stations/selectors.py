@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -61,14 +63,30 @@ def station_by_code(code: str) -> Station:
         raise Http404("unknown station code") from None
 
 
+_INTAKE_CACHE: dict[str, tuple[float, Station]] = {}
+INTAKE_CACHE_SECONDS = 60
+
+
 def station_for_intake(code: str) -> Station:
-    """The station behind a public code with just its region: the citizen's form needs nothing more."""
+    """The station behind a public code with just its region: the citizen's form needs nothing more.
+
+    Kept in memory for a minute per process: every citizen's submission reads it,
+    and a code's station changes rarely (a renamed station shows its new name on
+    the form within a minute). Unknown codes are not remembered.
+    """
     if not is_well_formed(code):
         raise Http404("unknown station code")
+    hit = _INTAKE_CACHE.get(code)
+    if hit is not None and hit[0] > time.monotonic():
+        return hit[1]
     try:
-        return Station.objects.select_related("region").get(code=code)
+        station = Station.objects.select_related("region").get(code=code)
     except Station.DoesNotExist:
         raise Http404("unknown station code") from None
+    if len(_INTAKE_CACHE) > 10_000:
+        _INTAKE_CACHE.clear()
+    _INTAKE_CACHE[code] = (time.monotonic() + INTAKE_CACHE_SECONDS, station)
+    return station
 
 
 def station_for_manager(user, code: str) -> Station:

@@ -8,11 +8,13 @@ staff only.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
@@ -76,21 +78,30 @@ def _typed(post) -> dict:
     return {name: value for name, value in post.items() if name not in ("csrfmiddlewaretoken", "attachments")}
 
 
-def _earlier_submission(post) -> tuple[Suggestion | None, bool]:
-    """``(suggestion, same)``: the suggestion already made with this form's key, and whether it is this one.
+SUBMISSION_MEMORY_SECONDS = 24 * 3600
 
-    A double tap or a resubmit after a network error sends the same key and the
-    same text: that is the same suggestion. A form restored from the browser's
-    history carries the old key with new text, and must make a new suggestion.
+
+def _submission_key(key: str, content: str) -> str:
+    digest = hashlib.sha256(f"{key}\n{content.strip()}".encode()).hexdigest()[:32]
+    return f"suggest-submitted:{digest}"
+
+
+def _earlier_submission(post) -> str | None:
+    """The tracking code already made from this form (same key and same text), from the cache.
+
+    A cache lookup instead of a database query keeps the public form's hot path
+    short; when the cache has forgotten, the unique key in the database still
+    stops a second suggestion (see suggestion_create).
     """
-    try:
-        key = str(uuid.UUID(post.get("idempotency_key", "")))
-    except ValueError:
-        return None, False
-    earlier = Suggestion.objects.filter(idempotency_key=key).only("tracking_code", "content").first()
-    if earlier is None:
-        return None, False
-    return earlier, earlier.content == post.get("content", "").strip()
+    key = post.get("idempotency_key", "")
+    if not key:
+        return None
+    return cache.get(_submission_key(key, post.get("content", "")))
+
+
+def _remember_submission(key: str, content: str, code: str) -> None:
+    if key:
+        cache.set(_submission_key(key, content), code, SUBMISSION_MEMORY_SECONDS)
 
 
 def _success_url(suggestion: Suggestion) -> str:
@@ -125,9 +136,10 @@ def _suggest(request, *, station, representative, channel):
         form = PublicSuggestionForm(initial={"idempotency_key": str(uuid.uuid4())})
         return _render_form(request, context, form)
 
-    earlier, same = _earlier_submission(request.POST)
-    if earlier is not None and same:
-        return redirect(_success_url(earlier))
+    earlier = _earlier_submission(request.POST)
+    if earlier is not None:
+        # A double tap or a resubmit after a network error: the same suggestion, and no rate limit spent.
+        return redirect(reverse("public:track", args=[earlier]) + "?new=1")
 
     ip = ratelimit.client_ip(request)
     reattach = [upload.name for upload in request.FILES.getlist("attachments")]
@@ -139,11 +151,7 @@ def _suggest(request, *, station, representative, channel):
             request, context, form, status=429, refused=too_many, reattach=reattach, retry_after=posts.retry_after
         )
 
-    data = request.POST.copy()
-    if earlier is not None:
-        # Same key, different text: a new suggestion from a page restored from history gets its own key.
-        data["idempotency_key"] = str(uuid.uuid4())
-    form = PublicSuggestionForm(data, request.FILES)
+    form = PublicSuggestionForm(request.POST, request.FILES)
     if not form.is_valid():
         return _render_form(request, context, form, reattach=reattach)
 
@@ -161,25 +169,31 @@ def _suggest(request, *, station, representative, channel):
             request, context, form, status=429, refused=refused, reattach=reattach, retry_after=by_phone.retry_after
         )
 
+    fields = {
+        "station": station,
+        "channel": channel,
+        "title": derive_title(cleaned["content"]),
+        "content": cleaned["content"],
+        "category": cleaned["category"],
+        "representative": representative,
+        "location": cleaned["location"],
+        "is_enterprise": cleaned["is_enterprise"],
+        "enterprise_name": cleaned["enterprise_name"],
+        "submitter_name": cleaned["submitter_name"],
+        "submitter_phone": phone,
+        "attachments": cleaned["attachments"],
+    }
     try:
-        suggestion, _created = services.suggestion_create(
-            station=station,
-            channel=channel,
-            title=derive_title(cleaned["content"]),
-            content=cleaned["content"],
-            category=cleaned["category"],
-            representative=representative,
-            location=cleaned["location"],
-            is_enterprise=cleaned["is_enterprise"],
-            enterprise_name=cleaned["enterprise_name"],
-            submitter_name=cleaned["submitter_name"],
-            submitter_phone=phone,
-            idempotency_key=cleaned["idempotency_key"],
-            attachments=cleaned["attachments"],
-        )
+        suggestion, created = services.suggestion_create(**fields, idempotency_key=cleaned["idempotency_key"])
+        if not created and suggestion.content != cleaned["content"].strip():
+            # The key was used before with other text: a form restored from the browser's history.
+            # It is a new suggestion and gets a key of its own. (A double tap or a resubmit after a
+            # network error sends the same key and text: that is the suggestion already made.)
+            suggestion, created = services.suggestion_create(**fields, idempotency_key=str(uuid.uuid4()))
     except ValidationError as error:
         form.add_error(None, error.messages)
         return _render_form(request, context, form, reattach=reattach)
+    _remember_submission(cleaned["idempotency_key"], cleaned["content"], suggestion.tracking_code)
     return redirect(_success_url(suggestion))
 
 
