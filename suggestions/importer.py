@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from accounts import permissions
 
 from . import services
+from .forms import MOBILE_RE
 from .models import Category, Channel, Suggestion
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -81,7 +82,7 @@ MAX_LENGTHS = {
     COL_ENTERPRISE: Suggestion._meta.get_field("enterprise_name").max_length,
 }
 
-PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
+PHONE_RE = MOBILE_RE
 TEXT_DATE_RE = re.compile(
     r"^(?P<y>\d{4})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})\s*日?(?:[\sT]+\d{1,2}:\d{2}(?::\d{2})?)?$"
 )

@@ -17,10 +17,10 @@ from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 from PIL import Image
 
+from .forms import MOBILE_RE
 from .selectors import active_categories
 from .services import UploadedAttachment
 
-MOBILE_RE = r"^1[3-9]\d{9}$"
 TITLE_LENGTH = 30
 
 # Pillow format name -> (content type, file extension). Only these decoders are ever tried.

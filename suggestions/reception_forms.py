@@ -10,9 +10,9 @@ from django.utils.translation import gettext_lazy as _
 
 from stations.models import ReceptionRule
 
+from .forms import MOBILE_RE
 from .reception_services import MAX_SUGGESTIONS_PER_VISIT
 
-MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 

@@ -194,6 +194,14 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="portal@localhost")
 
+# Text messages to citizens (liaison/sms.py). The default backend only logs; a provider's
+# backend class reads its account from the SMS_PROVIDER_* settings below.
+SMS_BACKEND = env.str("SMS_BACKEND", default="liaison.sms.LoggingSmsBackend")
+SMS_PROVIDER_URL = env.str("SMS_PROVIDER_URL", default="")
+SMS_PROVIDER_KEY = env.str("SMS_PROVIDER_KEY", default="")
+SMS_PROVIDER_SECRET = env.str("SMS_PROVIDER_SECRET", default="")
+SMS_PROVIDER_SIGN_NAME = env.str("SMS_PROVIDER_SIGN_NAME", default="")
+
 # Celery. The default broker is a folder under var/ read by the portal's own
 # transport (see liaison/celery.py); CELERY_BROKER_URL=redis://... switches.
 CELERY_BROKER_DIR = VAR_DIR / "broker"
