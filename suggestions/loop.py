@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from liaison import workdays
+from liaison.i18n import in_portal_language
 from liaison.sms import send_sms
 
 from . import notifications
@@ -178,6 +179,7 @@ def default_assessor(suggestion: Suggestion):
     return suggestion.station.head
 
 
+@in_portal_language
 @transaction.atomic
 def suggestion_hand_to_representative(*, suggestion, by, representative=None, category=None, note: str = ""):
     representative = representative or default_assessor(suggestion)
@@ -214,6 +216,7 @@ def _answer_citizen(suggestion, action: str, *, by, text: str, public_text: str)
     return suggestion
 
 
+@in_portal_language
 @transaction.atomic
 def suggestion_answer_directly(*, suggestion, by, answer: str):
     answer = answer.strip()
@@ -223,6 +226,7 @@ def suggestion_answer_directly(*, suggestion, by, answer: str):
     return _answer_citizen(suggestion, Action.ANSWER_DIRECTLY, by=by, text=answer, public_text=public_text)
 
 
+@in_portal_language
 @transaction.atomic
 def suggestion_decline(*, suggestion, by, reason: str):
     reason = reason.strip()
@@ -232,6 +236,7 @@ def suggestion_decline(*, suggestion, by, reason: str):
     return _answer_citizen(suggestion, Action.DECLINE, by=by, text=reason, public_text=public_text)
 
 
+@in_portal_language
 @transaction.atomic
 def suggestion_mark_proposal(*, suggestion, by, note: str = ""):
     _transition(
@@ -245,6 +250,7 @@ def suggestion_mark_proposal(*, suggestion, by, note: str = ""):
     return suggestion
 
 
+@in_portal_language
 @transaction.atomic
 def suggestion_hand_back(*, suggestion, by, note: str):
     if not note.strip():
@@ -254,6 +260,7 @@ def suggestion_hand_back(*, suggestion, by, note: str):
     return suggestion
 
 
+@in_portal_language
 @transaction.atomic
 def suggestion_assign(*, suggestion, by, lead_unit, co_units=(), instructions: str = ""):
     """交办: one lead unit (主办) and optional co-units (协办), with working-day deadlines from the policy."""
@@ -326,6 +333,7 @@ def _claim(assignment: Assignment, expected: tuple, **values) -> None:
         setattr(assignment, field, value)
 
 
+@in_portal_language
 @transaction.atomic
 def assignment_accept(*, assignment, by):
     """接单: the handler becomes the responsible person (知责任人员)."""
@@ -345,6 +353,7 @@ def assignment_accept(*, assignment, by):
     return assignment
 
 
+@in_portal_language
 @transaction.atomic
 def assignment_return(*, assignment, by, reason: str):
     """A misrouted item: the lead unit sends it back to the representative; a co-unit just leaves."""
@@ -363,6 +372,7 @@ def assignment_return(*, assignment, by, reason: str):
     return assignment
 
 
+@in_portal_language
 @transaction.atomic
 def assignment_reply(*, assignment, by, result: str, text: str, file=None):
     """The lead unit's answer moves the item to feedback; a co-unit's reply is an opinion."""
@@ -392,6 +402,7 @@ def assignment_reply(*, assignment, by, result: str, text: str, file=None):
     return reply
 
 
+@in_portal_language
 @transaction.atomic
 def assignment_request_extension(*, assignment, by, reason: str, requested_due: dt.date):
     if not reason.strip():
@@ -414,6 +425,7 @@ def assignment_request_extension(*, assignment, by, reason: str, requested_due: 
     return request
 
 
+@in_portal_language
 @transaction.atomic
 def extension_decide(*, request, by, approve: bool, granted_due: dt.date | None = None, note: str = ""):
     assignment = request.assignment
@@ -451,6 +463,7 @@ def extension_decide(*, request, by, approve: bool, granted_due: dt.date | None 
     return request
 
 
+@in_portal_language
 @transaction.atomic
 def suggestion_flag(*, suggestion, by, flagged: bool = True, note: str = ""):
     """挂牌督办: a committee admin puts the item (and its open assignments) under flagged supervision."""
@@ -465,6 +478,7 @@ def suggestion_flag(*, suggestion, by, flagged: bool = True, note: str = ""):
 # feedback -----------------------------------------------------------------------
 
 
+@in_portal_language
 @transaction.atomic
 def suggestion_release(*, suggestion, by, answer: str):
     """The representative or staff review the unit's reply and release it to the citizen."""
@@ -486,6 +500,7 @@ def citizen_may_rate(suggestion: Suggestion, phone_last4: str) -> bool:
     return True
 
 
+@in_portal_language
 @transaction.atomic
 def suggestion_rate(*, suggestion, verdict: str, comment: str = "", phone_last4: str = ""):
     """评单: 满意 / 基本满意 close the item; 不满意 returns it to the representative with the redo count up."""
@@ -528,6 +543,7 @@ def suggestion_rate(*, suggestion, verdict: str, comment: str = "", phone_last4:
     return suggestion
 
 
+@in_portal_language
 def close_unrated(*, today: dt.date | None = None) -> int:
     """Close, as 未评价 (never as satisfied), released answers whose rating window has passed. Set-based."""
     today = today or timezone.localdate()

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import permissions
+from liaison.i18n import in_portal_language
 from liaison.sms import send_sms
 
 from .models import OPEN_STAGES, Attachment, Channel, Event, Stage, Suggestion
@@ -32,6 +33,7 @@ class UploadedAttachment:
     content: object  # a django File / UploadedFile
 
 
+@in_portal_language
 def suggestion_create(
     *,
     station,
@@ -127,6 +129,7 @@ def suggestion_create(
     return suggestion, True
 
 
+@in_portal_language
 def suggestion_merge(*, duplicate: Suggestion, original: Suggestion, by) -> Suggestion:
     """Link ``duplicate`` to ``original`` (汇总梳理); the duplicate is closed and stops counting.
 

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from liaison import workdays
+from liaison.i18n import in_portal_language
 
 from .models import Assignment, Event, HandlingUnit, Notification, Suggestion, Supervision
 
@@ -56,6 +57,7 @@ def _insert(kind: str, where: str, params: list, now, deadline_column: str = "re
         return [row[0] for row in cursor.fetchall()]
 
 
+@in_portal_language
 def deadline_sweep(*, today: dt.date | None = None) -> dict:
     """Make the reminders and escalations due ``today`` and announce them; returns counts per kind.
 

@@ -205,3 +205,12 @@ def test_who_may_accept(world, item, persona, allowed):
 def test_table_names_an_actor_for_every_action():
     assert {action for _s, action in TRANSITIONS} <= set(ACTORS)
     assert Action.CLOSE_UNRATED in ACTORS
+
+
+def test_stored_texts_are_in_the_portal_language_whatever_the_actor_reads(world, item):
+    from django.utils import translation
+
+    with translation.override("en"):
+        loop.suggestion_hand_to_representative(suggestion=item, by=world.staff)
+    event = item.events.get(action="hand_to_representative")
+    assert "代表甲" in event.public_text and "handed" not in event.public_text
