@@ -181,13 +181,17 @@ def default_assessor(suggestion: Suggestion):
 
 @in_portal_language
 @transaction.atomic
-def suggestion_hand_to_representative(*, suggestion, by, representative=None, category=None, note: str = ""):
+def suggestion_hand_to_representative(
+    *, suggestion, by, representative=None, category=None, urgency: str | None = None, note: str = ""
+):
     representative = representative or default_assessor(suggestion)
     if representative is None:
         raise WorkflowError(_("Choose the representative who will assess this suggestion."))
     changes = {"assessor": representative}
     if category is not None:
         changes["category"] = category
+    if urgency:
+        changes["urgency"] = urgency
     _transition(
         suggestion,
         Action.HAND_TO_REPRESENTATIVE,

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import loop_selectors
-from .models import Rating, Reply
+from .models import Rating, Reply, Urgency
 from .public_forms import ACCEPT, inspect_upload
 from .reception_forms import DATE_WIDGET, BootstrapMixin
 from .selectors import active_categories
@@ -71,6 +71,12 @@ class ObjectMultipleChoiceField(forms.TypedMultipleChoiceField):
 class HandToRepresentativeForm(LoopForm):
     representative = ObjectChoiceField(label=_("Representative who assesses it"))
     category = ObjectChoiceField(label=_("Category"), required=False)
+    urgency = forms.ChoiceField(
+        label=_("Urgency"),
+        choices=Urgency.choices,
+        required=False,
+        help_text=_("Urgent items get the shorter deadlines of the urgent policy."),
+    )
     note = forms.CharField(label=_("Note for the representative"), required=False, widget=_text(2))
 
     def __init__(self, *args, representatives=(), categories=(), **kwargs):

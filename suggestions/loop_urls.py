@@ -11,6 +11,7 @@ urlpatterns = [
     path("inbox/representative/", loop_views.representative_inbox, name="representative_inbox"),
     path("inbox/unit/", loop_views.unit_inbox, name="unit_inbox"),
     path("supervision/", loop_views.supervision, name="supervision"),
+    path("suggestions/<code:code>/replies/<int:pk>/file/", loop_views.reply_file, name="reply_file"),
     path("suggestions/<code:code>/act/<str:action>/", loop_views.act, name="act"),
     path("notifications/", loop_views.notification_list, name="notifications"),
     path("notifications/<int:pk>/read/", loop_views.notification_read, name="notification_read"),

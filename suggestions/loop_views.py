@@ -9,6 +9,7 @@ redirect with nothing changed; a step the user may not take is a 403.
 from __future__ import annotations
 
 import datetime as dt
+import mimetypes
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,7 +20,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts import permissions
 from accounts.models import Role
@@ -28,6 +29,7 @@ from liaison.pagination import paginate
 
 from . import loop, loop_forms, loop_selectors, views
 from .models import Reply, Stage
+from .public_views import private_file_response
 from .selectors import active_categories
 from .workflow import Action, allowed, may_act
 
@@ -147,6 +149,7 @@ def _run(action: str, suggestion, target, data, user) -> str:
             by=user,
             representative=data["representative"],
             category=data["category"],
+            urgency=data.get("urgency") or None,
             note=data["note"],
         )
         return _("Handed to representative %(name)s.") % {"name": data["representative"].name}
@@ -267,3 +270,15 @@ def notifications_read_all(request):
     if count:
         messages.success(request, _("All notifications are marked as read."))
     return redirect(reverse("loop:notifications"))
+
+
+@require_GET
+def reply_file(request, code, pk):
+    """The document a unit attached to its reply, for those who may see the suggestion (404 otherwise)."""
+    suggestion = loop_selectors.suggestion_for_user(request.user, code)
+    reply = next((r for a in suggestion.assignments.all() for r in a.replies.all() if r.pk == pk and r.file), None)
+    if reply is None:
+        raise Http404("no such reply file")
+    name = reply.file.name.rsplit("/", 1)[-1]
+    content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    return private_file_response(reply.file, name, content_type)

@@ -386,12 +386,17 @@ def attachment_download(request, code, pk):
     attachment = next((a for a in suggestion.attachments.all() if a.pk == pk), None)
     if attachment is None:
         raise Http404("no such attachment")
-    inline = attachment.content_type in INLINE_TYPES
+    return private_file_response(attachment.file, attachment.original_name, attachment.content_type)
+
+
+def private_file_response(fieldfile, name: str, content_type: str):
+    """A stored private file: images inline, everything else as a download, never able to act as a page."""
+    inline = content_type in INLINE_TYPES
     response = FileResponse(
-        attachment.file.open("rb"),
+        fieldfile.open("rb"),
         as_attachment=not inline,
-        filename=attachment.original_name,
-        content_type=attachment.content_type if attachment.content_type else "application/octet-stream",
+        filename=name,
+        content_type=content_type or "application/octet-stream",
     )
     response["X-Content-Type-Options"] = "nosniff"
     # Even if a file were hostile, a browser opening it gets no scripts and no same-origin rights.

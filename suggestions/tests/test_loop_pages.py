@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from django.core.cache import cache
 from django.urls import reverse
+from django.utils import timezone
 
 from liaison.testing import factories as f
 from suggestions import loop
@@ -831,6 +832,27 @@ def test_lead_reply_carries_a_pdf(login, world, item):
     )
     reply = Reply.objects.get(assignment=assignment)
     assert reply.result == "explained" and reply.file.name.endswith(".pdf")
+
+    # The representative opens it from the detail page; someone who may not see the item cannot.
+    url = reverse("loop:reply_file", args=[item.tracking_code, reply.pk])
+    assert url in _body(login(world.rep_user).get(item.get_absolute_url()))
+    response = login(world.rep_user).get(url)
+    assert response.status_code == 200 and b"".join(response.streaming_content).startswith(b"%PDF-")
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert login(world.other_staff).get(url).status_code == 404
+
+
+def test_staff_mark_an_item_urgent_when_handing_it_over_and_it_gets_the_urgent_deadlines(login, world, item):
+    from suggestions.models import DeadlinePolicy
+
+    DeadlinePolicy.objects.create(category=None, urgency="urgent", accept_days=1, reply_days=5, rating_days=5)
+    _act(login(world.staff), item, "hand_to_representative", {"representative": world.rep.pk, "urgency": "urgent"})
+    assert _reload(item).urgency == "urgent"
+    loop.suggestion_assign(suggestion=_reload(item), by=world.rep_user, lead_unit=world.unit)
+    assignment = item.assignments.get()
+    from liaison import workdays
+
+    assert workdays.workdays_between(timezone.localdate(assignment.created_at), assignment.reply_due) == 5
 
 
 def test_representative_declines_with_a_reason_the_citizen_reads(login, client, world, item):
