@@ -879,3 +879,10 @@ def test_marking_for_a_proposal_is_offered_once(login, world, item):
     _act(client, item, "mark_proposal", {"note": ""})
     assert _reload(item).marked_for_proposal
     assert "mark_proposal" not in _forms(_body(client.get(item.get_absolute_url())))
+
+
+def test_unit_handler_is_led_back_to_their_inbox_not_to_a_list_they_may_not_open(login, world, item):
+    _to_assign(world, item)
+    body = _body(login(world.handler).get(item.get_absolute_url()))
+    assert reverse("loop:unit_inbox") in body
+    assert f'href="{reverse("suggestions:list")}"' not in body
