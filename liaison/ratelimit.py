@@ -20,8 +20,10 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache, caches
+from django.core.cache import cache
 from django.utils.crypto import salted_hmac
+
+from liaison import fastcache
 
 KEY_PREFIX = "ratelimit"
 
@@ -85,21 +87,7 @@ def hit(scope: str, identifier: str) -> RateLimitResult:
 
 
 def _redis_client():
-    """The Redis client behind Django's cache, made once per cache object, or None for other backends.
-
-    Django's Redis backend builds a new client object on every call, which costs
-    more than the round trip itself on the public form's hot path.
-    """
-    from django.core.cache.backends.redis import RedisCache
-
-    backend = caches["default"]
-    if not isinstance(backend, RedisCache):
-        return None
-    client = getattr(backend, "_ratelimit_client", None)
-    if client is None:
-        client = backend._cache.get_client(write=True)
-        backend._ratelimit_client = client
-    return client
+    return fastcache.redis_client()
 
 
 def _count_on_redis(redis, keyed) -> list[int]:

@@ -14,7 +14,6 @@ import uuid
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
@@ -25,7 +24,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from liaison import ratelimit
+from liaison import fastcache, ratelimit
 from representatives.selectors import representative_by_code
 from stations.selectors import station_for_intake
 
@@ -96,12 +95,12 @@ def _earlier_submission(post) -> str | None:
     key = post.get("idempotency_key", "")
     if not key:
         return None
-    return cache.get(_submission_key(key, post.get("content", "")))
+    return fastcache.get_text(_submission_key(key, post.get("content", "")))
 
 
 def _remember_submission(key: str, content: str, code: str) -> None:
     if key:
-        cache.set(_submission_key(key, content), code, SUBMISSION_MEMORY_SECONDS)
+        fastcache.set_text(_submission_key(key, content), code, SUBMISSION_MEMORY_SECONDS)
 
 
 def _success_url(suggestion: Suggestion) -> str:
