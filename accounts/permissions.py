@@ -126,11 +126,6 @@ def can_manage_station(user, station) -> bool:
     return user.is_superuser or station.pk in staff_station_ids(user) or region_in_scope(user, station.region)
 
 
-def can_see_station_internals(user, station) -> bool:
-    """Staff-only facts of a station (contact phones of residents, checklist gaps)."""
-    return can_manage_station(user, station)
-
-
 # Representatives ----------------------------------------------------------
 
 
@@ -248,15 +243,18 @@ def can_merge_suggestion(user, suggestion) -> bool:
     return can_manage_station(user, suggestion.station)
 
 
-def may_see_full_phone(user, suggestion) -> bool:
-    """The station's own staff call citizens back; everyone else sees 138****1234."""
+def may_see_full_phone(user, record) -> bool:
+    """The station's own staff call citizens back; everyone else sees 138****1234.
+
+    ``record`` is anything with a ``station_id``: a suggestion, a reception day.
+    """
     if not user.is_authenticated:
         return False
-    return user.is_superuser or suggestion.station_id in staff_station_ids(user)
+    return user.is_superuser or record.station_id in staff_station_ids(user)
 
 
-def may_see_full_phones_q(user) -> Q:
-    """Rows of a list whose phone numbers this user sees unmasked."""
-    if user.is_authenticated and user.is_superuser:
-        return Q()
-    return Q(station__in=staff_station_ids(user))
+def phone_shown_to(user, record, phone: str) -> str:
+    """The phone number as this user may see it on ``record``: in full, or masked."""
+    from liaison.sms import mask_phone
+
+    return phone if may_see_full_phone(user, record) else mask_phone(phone)

@@ -37,3 +37,10 @@ def paginate(request, queryset, per_page: int = 20, *, capped: bool = False):
     """A page of ``queryset`` for ``?page=``; out-of-range or junk pages give the nearest valid page."""
     paginator_class = CappedPaginator if capped else Paginator
     return paginator_class(queryset, per_page).get_page(request.GET.get("page"))
+
+
+def querystring_without_page(request) -> str:
+    """The current filters, to carry into page links and exports."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()

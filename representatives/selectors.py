@@ -18,11 +18,6 @@ def _memberships():
     )
 
 
-def representatives_for_display() -> QuerySet:
-    """Representatives with what a profile card shows: group and congress seats."""
-    return Representative.objects.select_related("group").prefetch_related(_memberships()).order_by("name", "id")
-
-
 def representative_by_code(code: str) -> Representative:
     if not is_well_formed(code):
         raise Http404("unknown representative code")

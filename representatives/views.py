@@ -7,7 +7,7 @@ from django.views.decorators.http import require_GET
 from accounts import permissions
 from liaison import qr
 from liaison.html import select_options
-from liaison.pagination import paginate
+from liaison.pagination import paginate, querystring_without_page
 from stations.selectors import managed_station_choices
 
 from . import selectors
@@ -53,15 +53,13 @@ def staff_list(request):
     page = paginate(request, reps, per_page=30)
     for rep in page:
         rep.sorted_memberships = _sorted_memberships(rep)
-    querystring = request.GET.copy()
-    querystring.pop("page", None)
     return render(
         request,
         "representatives/staff_list.html",
         {
             "form": form,
             "page": page,
-            "querystring": querystring.urlencode(),
+            "querystring": querystring_without_page(request),
             "filtered": any(filters.values()),
             "station_options": select_options(stations.values_list("pk", "name"), request.GET.get("station", "")),
         },

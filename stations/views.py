@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET
 
 from accounts import permissions
 from liaison import qr
-from liaison.pagination import paginate
+from liaison.pagination import paginate, querystring_without_page
 
 from . import selectors, services
 from .forms import DirectoryFilterForm, StationForm
@@ -30,12 +30,15 @@ def directory(request):
         query = form.cleaned_data["q"].strip()
     stations = selectors.station_directory(region=region or None, kind=kind, query=query)
     page = paginate(request, stations, per_page=24)
-    querystring = request.GET.copy()
-    querystring.pop("page", None)
     return render(
         request,
         "stations/directory.html",
-        {"form": form, "page": page, "querystring": querystring.urlencode(), "filtered": bool(region or kind or query)},
+        {
+            "form": form,
+            "page": page,
+            "querystring": querystring_without_page(request),
+            "filtered": bool(region or kind or query),
+        },
     )
 
 

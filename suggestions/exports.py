@@ -11,7 +11,6 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from accounts import permissions
-from liaison.sms import mask_phone
 
 
 def _columns():
@@ -33,12 +32,8 @@ def _columns():
 
 
 def _rows(user, suggestions):
-    full_phone_stations = set(permissions.staff_station_ids(user))
-    see_all = user.is_superuser
     for s in suggestions.iterator(chunk_size=2000):
-        phone = s.submitter_phone
-        if phone and not (see_all or s.station_id in full_phone_stations):
-            phone = mask_phone(phone)
+        phone = permissions.phone_shown_to(user, s, s.submitter_phone)
         yield [
             s.tracking_code,
             timezone.localtime(s.received_at).strftime("%Y-%m-%d %H:%M"),

@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F, Q
@@ -577,7 +576,3 @@ def close_unrated(*, today: dt.date | None = None) -> int:
             ]
         )
     return closed
-
-
-def committee_admins_for(suggestion: Suggestion):
-    return get_user_model().objects.filter(committee_regions__pk__in=suggestion.region.ancestor_ids()).distinct()

@@ -47,10 +47,6 @@ def deliver_now(user_ids, text: str, url: str) -> list[int]:
     return ids
 
 
-def notify_users(users, suggestion, template, **extra) -> None:
-    _schedule([u.pk for u in users], _text(template, suggestion, **extra), suggestion.get_absolute_url())
-
-
 def notify_representative(representative, suggestion, template, **extra) -> None:
     if representative is not None and representative.user_id:
         _schedule([representative.user_id], _text(template, suggestion, **extra), suggestion.get_absolute_url())

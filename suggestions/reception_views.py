@@ -15,7 +15,6 @@ from django.utils.translation import ngettext
 
 from accounts import permissions
 from liaison.pagination import paginate
-from liaison.sms import mask_phone
 from stations import reception
 from stations.models import ReceptionRule
 from stations.selectors import station_for_manager
@@ -212,9 +211,8 @@ def reception_day(request, pk):
 
     visits = selectors.day_visits(day)
     # The rule for suggestions' phones applies to visitors too: only the station's own staff see them whole.
-    full_phones = permissions.may_see_full_phone(request.user, day)
     for visit in visits:
-        visit.shown_phone = visit.visitor_phone if full_phones else mask_phone(visit.visitor_phone)
+        visit.shown_phone = permissions.phone_shown_to(request.user, day, visit.visitor_phone)
     return render(
         request,
         "reception/day.html",

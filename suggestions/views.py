@@ -1,5 +1,3 @@
-from urllib.parse import urlencode
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
@@ -8,8 +6,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import permissions
 from liaison.html import select_options
-from liaison.pagination import paginate
-from liaison.sms import mask_phone
+from liaison.pagination import paginate, querystring_without_page
 from stations.selectors import managed_station_choices, stations_of_representative
 
 from . import exports, loop_forms, loop_selectors, selectors, services
@@ -22,8 +19,11 @@ def unit_list(request):
         raise PermissionDenied(_("The handling units list is for committee admins and unit handlers."))
     query = request.GET.get("q", "").strip()[:50]
     page = paginate(request, selectors.units_for_user(request.user, query=query), per_page=30)
-    querystring = urlencode({"q": query}) if query else ""
-    return render(request, "suggestions/unit_list.html", {"page": page, "query": query, "querystring": querystring})
+    return render(
+        request,
+        "suggestions/unit_list.html",
+        {"page": page, "query": query, "querystring": querystring_without_page(request)},
+    )
 
 
 def _may_use_list(user) -> bool:
@@ -59,22 +59,15 @@ def suggestion_list(request, export: str = ""):
     if export == "xlsx":
         return exports.xlsx_response(request.user, suggestions)
     page = paginate(request, suggestions, per_page=25, capped=True)
-    full_phone_stations = set(permissions.staff_station_ids(request.user))
     for suggestion in page:
-        suggestion.shown_phone = (
-            suggestion.submitter_phone
-            if request.user.is_superuser or suggestion.station_id in full_phone_stations
-            else mask_phone(suggestion.submitter_phone)
-        )
-    querystring = request.GET.copy()
-    querystring.pop("page", None)
+        suggestion.shown_phone = permissions.phone_shown_to(request.user, suggestion, suggestion.submitter_phone)
     return render(
         request,
         "suggestions/list.html",
         {
             "form": form,
             "page": page,
-            "querystring": querystring.urlencode(),
+            "querystring": querystring_without_page(request),
             "filtered": any(v for k, v in vars(filters).items() if k != "include_merged"),
             "station_options": select_options(stations.values_list("pk", "name"), request.GET.get("station", "")),
             "can_enter": permissions.has_role(request.user, "station_staff")
@@ -132,9 +125,7 @@ def render_detail(request, suggestion, *, bound=None, status=200):
     """The detail page; ``bound`` is a loop form that did not validate, shown again with its errors."""
     can_merge = permissions.can_merge_suggestion(request.user, suggestion) and suggestion.duplicate_of_id is None
     similar = selectors.similar_open_suggestions(suggestion) if can_merge and suggestion.stage != "closed" else []
-    phone = suggestion.submitter_phone
-    if not permissions.may_see_full_phone(request.user, suggestion):
-        phone = mask_phone(phone)
+    phone = permissions.phone_shown_to(request.user, suggestion, suggestion.submitter_phone)
     return render(
         request,
         "suggestions/detail.html",
