@@ -20,6 +20,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import permissions
 from liaison import workdays
 from liaison.i18n import in_portal_language
 from liaison.sms import send_sms
@@ -36,7 +37,7 @@ from .models import (
     Stage,
     Suggestion,
 )
-from .workflow import CITIZEN, SYSTEM, Action, allowed, may_act
+from .workflow import CITIZEN, LABELS, SYSTEM, TRANSITIONS, Action, allowed, may_act
 
 logger = logging.getLogger(__name__)
 
@@ -77,8 +78,6 @@ def _transition(
         )
     if actor_kind not in (SYSTEM, CITIZEN) and not may_act(by, suggestion, action):
         raise PermissionDenied(_("You may not take this step on this suggestion."))
-    from .workflow import TRANSITIONS
-
     to_stage = TRANSITIONS[(from_stage, action)]
     now = timezone.now()
     values = {"stage": to_stage, "updated_at": now, **changes}
@@ -114,8 +113,6 @@ def _already_handled(suggestion: Suggestion) -> WorkflowError:
 
 
 def _action_label(action: str) -> str:
-    from .workflow import LABELS
-
     return str(LABELS.get(action, action))
 
 
@@ -314,8 +311,6 @@ def _unit_step(assignment: Assignment, action: str, *, by, note="", public_text=
 
 
 def _require_handler(by, assignment: Assignment) -> None:
-    from accounts import permissions
-
     if assignment.unit_id in permissions.handling_unit_ids(by):
         return
     if permissions.has_role(by, "committee_admin") and permissions.region_in_scope(by, assignment.suggestion.region):
