@@ -8,7 +8,9 @@ this module imports no model of the apps above it.
 
 from __future__ import annotations
 
-from django.db.models import Q
+from django.contrib.auth import get_user_model
+from django.db.models import CharField, Q, Value
+from django.db.models.functions import Cast
 
 from .models import Role
 
@@ -23,46 +25,58 @@ def _cache(user) -> dict:
     return cache
 
 
+def _links(user) -> dict:
+    """Everything that makes up the user's roles, read in one UNION query and kept on the user object.
+
+    Every page asks for the roles (for the menu) and most views then ask again for
+    scope; one round trip instead of four keeps the fixed cost of a page low.
+    """
+    cache = _cache(user)
+    if "links" in cache:
+        return cache["links"]
+    links = {"paths": [], "stations": [], "representative": None, "units": []}
+    if user.is_authenticated:
+        rep_model = get_user_model()._meta.get_field("representative").related_model
+
+        def tagged(queryset, tag, field):
+            return queryset.annotate(
+                _tag=Value(tag, output_field=CharField()), _value=Cast(field, output_field=CharField())
+            ).values_list("_tag", "_value").order_by()
+
+        rows = tagged(user.committee_regions.all(), "p", "path").union(
+            tagged(user.staff_stations.all(), "s", "pk"),
+            tagged(rep_model.objects.filter(user=user), "r", "pk"),
+            tagged(user.handling_units.all(), "u", "pk"),
+            all=True,
+        )
+        for tag, value in rows:
+            if tag == "p":
+                links["paths"].append(value)
+            elif tag == "s":
+                links["stations"].append(int(value))
+            elif tag == "r":
+                links["representative"] = int(value)
+            else:
+                links["units"].append(int(value))
+    cache["links"] = links
+    return links
+
+
 def committee_region_paths(user) -> list[str]:
     """Materialised paths of the region subtrees a committee admin supervises."""
-    if not user.is_authenticated:
-        return []
-    cache = _cache(user)
-    if "paths" not in cache:
-        cache["paths"] = list(user.committee_regions.values_list("path", flat=True))
-    return cache["paths"]
+    return _links(user)["paths"]
 
 
 def staff_station_ids(user) -> list[int]:
-    if not user.is_authenticated:
-        return []
-    cache = _cache(user)
-    if "stations" not in cache:
-        cache["stations"] = list(user.staff_stations.values_list("pk", flat=True))
-    return cache["stations"]
+    return _links(user)["stations"]
 
 
 def representative_id(user) -> int | None:
-    if not user.is_authenticated:
-        return None
-    cache = _cache(user)
-    if "representative" not in cache:
-        from django.core.exceptions import ObjectDoesNotExist
-
-        try:
-            cache["representative"] = user.representative.pk
-        except ObjectDoesNotExist:
-            cache["representative"] = None
-    return cache["representative"]
+    return _links(user)["representative"]
 
 
 def handling_unit_ids(user) -> list[int]:
-    if not user.is_authenticated:
-        return []
-    cache = _cache(user)
-    if "units" not in cache:
-        cache["units"] = list(user.handling_units.values_list("pk", flat=True))
-    return cache["units"]
+    return _links(user)["units"]
 
 
 def roles(user) -> set[str]:

@@ -389,7 +389,14 @@ def assignment_reply(*, assignment, by, result: str, text: str, file=None):
     else:
         result = Reply.Result.OPINION
         suggestion = _unit_step(assignment, Action.OPINION, by=by, note=text)
-    _claim(assignment, (Assignment.Status.ACCEPTED,), status=Assignment.Status.REPLIED, replied_at=timezone.now())
+    now = timezone.now()
+    _claim(
+        assignment,
+        (Assignment.Status.ACCEPTED,),
+        status=Assignment.Status.REPLIED,
+        replied_at=now,
+        reply_workdays=workdays.workdays_between(timezone.localdate(assignment.created_at), timezone.localdate(now)),
+    )
     reply = Reply(assignment=assignment, result=result, text=text.strip(), by=by)
     if file:
         reply.file.save(file.name, file, save=False)

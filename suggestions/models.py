@@ -307,6 +307,7 @@ class Assignment(models.Model):
     created_at = models.DateTimeField(_("assigned"), auto_now_add=True)
     accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
     replied_at = models.DateTimeField(_("replied"), null=True, blank=True)
+    reply_workdays = models.PositiveSmallIntegerField(_("working days to reply"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("assignment")

@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "stations",
     "representatives",
     "suggestions",
+    "activities",
+    "oversight",
 ]
 
 MIDDLEWARE = [
