@@ -29,6 +29,8 @@ urlpatterns = [
     path("", include("suggestions.reception_urls")),
     path("", include("suggestions.import_urls")),
     path("", include("suggestions.loop_urls")),
+    path("", include("activities.urls")),
+    path("", include("oversight.urls")),
 ]
 
 if settings.DEBUG:

@@ -6,7 +6,9 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import OFFLINE_CHANNELS, Category, Channel, Stage
+from stations.models import Station
+
+from .models import OFFLINE_CHANNELS, Category, Channel, Outcome, Stage
 
 MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
 
@@ -39,6 +41,22 @@ class SuggestionFilterForm(forms.Form):
     )
     received_to = forms.DateField(
         label=_("Received until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    # Drill-downs from the dashboards: carried as hidden fields and shown as removable chips.
+    region = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    kind = forms.ChoiceField(required=False, choices=[("", ""), *Station.Kind.choices], widget=forms.HiddenInput)
+    colour = forms.ChoiceField(
+        required=False,
+        choices=[("", ""), ("red", _("Red")), ("yellow", _("Yellow")), ("green", _("Green"))],
+        widget=forms.HiddenInput,
+    )
+    overdue = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    unit = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    outcome = forms.ChoiceField(
+        required=False,
+        choices=[("", ""), ("ok", _("Satisfied or basically satisfied")), *Outcome.choices],
+        widget=forms.HiddenInput,
     )
 
     def __init__(self, *args, stations=None, **kwargs):

@@ -5,13 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from accounts import permissions
 from liaison.codes import TRACKING_CODE_LENGTH, is_well_formed
+from stations.models import Region
 
-from .models import OPEN_STAGES, Category, Event, HandlingUnit, Suggestion
+from .models import OPEN_STAGES, Assignment, Category, Event, HandlingUnit, Outcome, Suggestion
+from .supervision import colour_conditions, late_q
 
 
 def units_for_user(user, *, query: str = "") -> QuerySet:
@@ -41,6 +44,13 @@ class SuggestionFilters:
     received_to: dt.date | None = None
     query: str = ""
     include_merged: bool = False
+    # Drill-downs from the dashboards.
+    region: object = None
+    station_kind: str = ""
+    colour: str = ""  # red / yellow / green: the item's worst open assignment
+    overdue: bool = False
+    unit: object = None
+    outcome: str = ""  # an Outcome value, or "ok" for 满意 or 基本满意
 
 
 def visible_suggestions(user) -> QuerySet:
@@ -75,7 +85,41 @@ def suggestion_list(user, filters: SuggestionFilters | None = None) -> QuerySet:
         suggestions = suggestions.filter(received_at__date__lte=filters.received_to)
     if filters.query:
         suggestions = suggestions.filter(Q(title__icontains=filters.query) | Q(content__icontains=filters.query))
+    suggestions = _drill_down(suggestions, filters)
     return suggestions.select_related("station", "category", "representative").order_by("-received_at", "-id")
+
+
+def _drill_down(suggestions: QuerySet, filters: SuggestionFilters) -> QuerySet:
+    """The dashboard's own definitions, so that a figure and the list behind it always agree."""
+    if filters.region is not None:
+        suggestions = suggestions.filter(
+            region__in=Region.objects.filter(path__startswith=filters.region.path).values("pk")
+        )
+    if filters.station_kind:
+        suggestions = suggestions.filter(station__kind=filters.station_kind)
+    if filters.outcome == "ok":
+        suggestions = suggestions.filter(outcome__in=(Outcome.SATISFIED, Outcome.BASICALLY_SATISFIED))
+    elif filters.outcome:
+        suggestions = suggestions.filter(outcome=filters.outcome)
+    if not (filters.colour or filters.overdue or filters.unit is not None):
+        return suggestions
+    today = timezone.localdate()
+    open_q, red, warm = colour_conditions(today)
+    mine = Q(suggestion=OuterRef("pk"))
+    if filters.unit is not None:
+        mine &= Q(unit=filters.unit) & ~Q(status=Assignment.Status.WITHDRAWN)
+    assignments = Assignment.objects.filter(mine)
+    if filters.overdue:
+        suggestions = suggestions.filter(Exists(assignments.filter(open_q & late_q(today))))
+    if filters.colour == "red":
+        suggestions = suggestions.filter(Exists(assignments.filter(red)))
+    elif filters.colour == "yellow":
+        suggestions = suggestions.filter(Exists(assignments.filter(warm))).exclude(Exists(assignments.filter(red)))
+    elif filters.colour == "green":
+        suggestions = suggestions.filter(Exists(assignments.filter(open_q))).exclude(Exists(assignments.filter(warm)))
+    elif filters.unit is not None and not filters.overdue:
+        suggestions = suggestions.filter(Exists(assignments))
+    return suggestions
 
 
 def suggestion_for_user(user, code: str) -> Suggestion:

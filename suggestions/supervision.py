@@ -16,6 +16,7 @@ import datetime as dt
 import json
 
 from django.db import connection, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -40,6 +41,24 @@ def colour(due: dt.date | None, today: dt.date | None = None, *, flagged: bool =
     if due is not None and due <= workdays.add_workdays(today, REMIND_BEFORE_DAYS):
         return YELLOW
     return GREEN
+
+
+def late_q(today: dt.date, prefix: str = "") -> Q:
+    """An assignment past its reply deadline, or still unaccepted past the acceptance deadline."""
+    return Q(**{f"{prefix}reply_due__lt": today}) | Q(
+        **{f"{prefix}status": Assignment.Status.PENDING, f"{prefix}accept_due__lt": today}
+    )
+
+
+def colour_conditions(today: dt.date, prefix: str = "") -> tuple[Q, Q, Q]:
+    """(open, red, red-or-yellow) as ``Q`` on assignments: :func:`colour` in SQL, for boards and filters."""
+    soon = workdays.add_workdays(today, REMIND_BEFORE_DAYS)
+    open_q = Q(**{f"{prefix}status__in": OPEN, f"{prefix}suggestion__stage": "assign"})
+    red = open_q & (
+        late_q(today, prefix) | Q(**{f"{prefix}flagged": True}) | Q(**{f"{prefix}suggestion__flagged": True})
+    )
+    warm = red | (open_q & Q(**{f"{prefix}reply_due__lte": soon}))
+    return open_q, red, warm
 
 
 def _insert(kind: str, where: str, params: list, now, deadline_column: str = "reply_due") -> list[int]:

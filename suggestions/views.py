@@ -7,10 +7,12 @@ from django.views.decorators.http import require_POST
 from accounts import permissions
 from liaison.html import select_options
 from liaison.pagination import paginate, querystring_without_page
+from stations.models import Region, Station
 from stations.selectors import managed_station_choices, stations_of_representative
 
 from . import exports, loop_forms, loop_selectors, selectors, services
 from .forms import MergeForm, OfflineSuggestionForm, SuggestionFilterForm
+from .models import HandlingUnit
 
 
 def unit_list(request):
@@ -43,7 +45,35 @@ def _filters_from(form) -> selectors.SuggestionFilters:
         received_from=data["received_from"],
         received_to=data["received_to"],
         query=data["q"].strip(),
+        region=Region.objects.filter(pk=data["region"]).first() if data["region"] else None,
+        station_kind=data["kind"],
+        colour=data["colour"],
+        overdue=data["overdue"],
+        unit=HandlingUnit.objects.filter(pk=data["unit"]).first() if data["unit"] else None,
+        outcome=data["outcome"],
     )
+
+
+def _drill_down_chips(form, filters) -> list[str]:
+    """Plain-language labels of the dashboard drill-down filters in force."""
+    if not form.is_valid():
+        return []
+    data, chips = form.cleaned_data, []
+    if filters.region is not None:
+        chips.append(_("Region: %(name)s") % {"name": filters.region.full_name or filters.region.name})
+    if data["kind"]:
+        chips.append(_("Station kind: %(kind)s") % {"kind": Station.Kind(data["kind"]).label})
+    if data["colour"]:
+        chips.append(
+            _("Supervision colour: %(colour)s") % {"colour": dict(form.fields["colour"].choices)[data["colour"]]}
+        )
+    if data["overdue"]:
+        chips.append(_("Overdue now"))
+    if filters.unit is not None:
+        chips.append(_("Handling unit: %(name)s") % {"name": filters.unit.name})
+    if data["outcome"]:
+        chips.append(_("Outcome: %(outcome)s") % {"outcome": dict(form.fields["outcome"].choices)[data["outcome"]]})
+    return chips
 
 
 def suggestion_list(request, export: str = ""):
@@ -69,6 +99,7 @@ def suggestion_list(request, export: str = ""):
             "page": page,
             "querystring": querystring_without_page(request),
             "filtered": any(v for k, v in vars(filters).items() if k != "include_merged"),
+            "drill_down": _drill_down_chips(form, filters),
             "station_options": select_options(stations.values_list("pk", "name"), request.GET.get("station", "")),
             "can_enter": permissions.has_role(request.user, "station_staff")
             or permissions.has_role(request.user, "committee_admin"),

@@ -3152,6 +3152,11 @@ class Loop:
                     flagged=a.flagged,
                     accepted_at=a.accepted_at,
                     replied_at=a.replied_at,
+                    reply_workdays=(
+                        workdays.workdays_between(timezone.localdate(a.assigned_at), timezone.localdate(a.replied_at))
+                        if a.replied_at
+                        else None
+                    ),
                 )
                 fresh.append((obj, a.assigned_at))
                 assignments[key] = obj
