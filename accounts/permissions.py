@@ -39,9 +39,13 @@ def _links(user) -> dict:
         rep_model = get_user_model()._meta.get_field("representative").related_model
 
         def tagged(queryset, tag, field):
-            return queryset.annotate(
-                _tag=Value(tag, output_field=CharField()), _value=Cast(field, output_field=CharField())
-            ).values_list("_tag", "_value").order_by()
+            return (
+                queryset.annotate(
+                    _tag=Value(tag, output_field=CharField()), _value=Cast(field, output_field=CharField())
+                )
+                .values_list("_tag", "_value")
+                .order_by()
+            )
 
         rows = tagged(user.committee_regions.all(), "p", "path").union(
             tagged(user.staff_stations.all(), "s", "pk"),
@@ -272,3 +276,38 @@ def phone_shown_to(user, record, phone: str) -> str:
     from liaison.sms import mask_phone
 
     return phone if may_see_full_phone(user, record) else mask_phone(phone)
+
+
+# Activities and performance -------------------------------------------------
+
+
+def visible_activities_q(user) -> Q:
+    """Activities of the user's stations (staff), their own (a representative), their region's (committee)."""
+    if not user.is_authenticated:
+        return Q(pk__in=[])
+    if user.is_superuser:
+        return Q()
+    query = Q(station__in=staff_station_ids(user)) | _committee_q(user, "station__region")
+    rep = representative_id(user)
+    if rep:
+        query |= Q(representatives=rep) | Q(station__residencies__representative=rep)
+    return query
+
+
+def can_record_activity(user, station) -> bool:
+    """Station staff, committee admins of its region and the representatives resident there."""
+    if not user.is_authenticated:
+        return False
+    if can_manage_station(user, station):
+        return True
+    rep = representative_id(user)
+    return bool(rep) and station.residencies.filter(representative_id=rep).exists()
+
+
+def can_see_performance(user, representative) -> bool:
+    """A representative's score and records: the person, staff of their stations, the committee of their region."""
+    return can_see_representative_contact(user, representative)
+
+
+def may_rank_representatives(user) -> bool:
+    return has_role(user, Role.COMMITTEE_ADMIN)

@@ -132,3 +132,13 @@ class ScoringRule(models.Model):
         if self.activity_kind_id:
             return f"{self.get_basis_display()} · {self.activity_kind}"
         return self.get_basis_display()
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        if self.basis == self.Basis.ACTIVITY and not self.activity_kind_id:
+            raise ValidationError({"activity_kind": _("Choose the kind of activity this rule scores.")})
+        if self.basis != self.Basis.ACTIVITY and self.activity_kind_id:
+            raise ValidationError({"activity_kind": _("Only activity rules name a kind of activity.")})
+        if self.basis == self.Basis.TRIAGE and self.within_days is None:
+            raise ValidationError({"within_days": _("Say within how many working days a triage earns the points.")})

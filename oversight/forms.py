@@ -76,3 +76,22 @@ class DashboardFilterForm(forms.Form):
             station_kind=data["kind"],
             category=self.categories.get(data["category"]),
         )
+
+
+class RegisterFilterForm(forms.Form):
+    date_from = forms.DateField(
+        label=_("From"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date", "class": "form-control form-control-sm"}),
+    )
+    date_to = forms.DateField(
+        label=_("Until"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date", "class": "form-control form-control-sm"}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            raise forms.ValidationError(_("The start of the period is after its end."))
+        return data

@@ -6,4 +6,10 @@ app_name = "oversight"
 
 urlpatterns = [
     path("dashboard/", views.committee_dashboard, name="dashboard"),
+    path("registers/", views.register_index, name="registers"),
+    path("registers/<str:key>/", views.register_page, name="register"),
+    path("registers/<str:key>/export/", views.register_export, name="register_export"),
+    path("exports/<uuid:pk>/", views.export_page, name="export"),
+    path("exports/<uuid:pk>/status/", views.export_status, name="export_status"),
+    path("exports/<uuid:pk>/download/", views.export_download, name="export_download"),
 ]

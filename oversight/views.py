@@ -1,18 +1,28 @@
 """Dashboards: the committee's, a station's and a representative's own page."""
 
+import tempfile
+
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import render
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from accounts import permissions
 from accounts.models import Role
+from liaison.pagination import paginate, querystring_without_page
 from stations.models import Region
+from stations.selectors import managed_station_choices
 from suggestions.models import Stage
 from suggestions.selectors import active_categories
 
-from . import dashboard
-from .forms import DashboardFilterForm
+from . import dashboard, exports, registers
+from .forms import DashboardFilterForm, RegisterFilterForm
+from .models import ExportJob
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def committee_dashboard(request):
@@ -102,3 +112,111 @@ def _chart_data(board: dashboard.Dashboard) -> dict:
             "enterprise": _("Enterprise items"),
         },
     }
+
+
+# Registers (台账) and their exports ------------------------------------------------------------
+
+
+def _register_scope(request):
+    form = RegisterFilterForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    scope = registers.register_scope(
+        request.user,
+        station_code=request.GET.get("station", "").strip().upper(),
+        date_from=data.get("date_from"),
+        date_to=data.get("date_to"),
+    )
+    return form, scope
+
+
+def _require_books(user):
+    if not permissions.roles(user) & {Role.STATION_STAFF, Role.COMMITTEE_ADMIN}:
+        raise PermissionDenied(_("The registers are kept by station staff and committee admins."))
+
+
+def register_index(request):
+    _require_books(request.user)
+    stations = list(managed_station_choices(request.user).only("pk", "code", "name")[:500])
+    return render(
+        request,
+        "oversight/registers.html",
+        {"registers": registers.REGISTERS.values(), "stations": stations},
+    )
+
+
+def register_page(request, key):
+    """One book on screen, paginated and printable; the export button downloads or queues the whole of it."""
+    _require_books(request.user)
+    register = registers.get_register(key)
+    form, scope = _register_scope(request)
+    queryset = register.queryset(scope)
+    page = paginate(request, queryset, per_page=50)
+    rows = list(register.rows(request.user, scope, queryset=page.object_list))
+    return render(
+        request,
+        "oversight/register.html",
+        {
+            "register": register,
+            "form": form,
+            "scope": scope,
+            "page": page,
+            "rows": rows,
+            "stations": list(managed_station_choices(request.user).only("pk", "code", "name")[:500]),
+            "querystring": querystring_without_page(request),
+            "export_limit": exports.immediate_limit(),
+        },
+    )
+
+
+@require_POST
+def register_export(request, key):
+    """Small registers download at once; large ones become a background export with a progress page."""
+    _require_books(request.user)
+    register = registers.get_register(key)
+    form, scope = _register_scope(request)
+    total = register.count(scope)
+    if total <= exports.immediate_limit():
+        handle = tempfile.TemporaryFile()
+        exports.write_xlsx(register, request.user, scope, handle)
+        handle.seek(0)
+        return FileResponse(handle, as_attachment=True, filename=exports.filename(register, scope), content_type=XLSX)
+    job = exports.start_job(user=request.user, register_key=key, scope=scope, total=total)
+    return redirect("oversight:export", pk=job.pk)
+
+
+def _own_job(request, pk) -> ExportJob:
+    job = ExportJob.objects.filter(pk=pk, requested_by=request.user).first()
+    if job is None:
+        raise Http404("no such export")
+    return job
+
+
+def export_page(request, pk):
+    job = _own_job(request, pk)
+    return render(request, "oversight/export.html", {"job": job})
+
+
+def export_status(request, pk):
+    job = _own_job(request, pk)
+    return JsonResponse(
+        {
+            "status": job.status,
+            "label": job.get_status_display(),
+            "done": job.done,
+            "total": job.total,
+            "percent": job.percent,
+            "download": reverse("oversight:export_download", args=[job.pk])
+            if job.status == ExportJob.Status.DONE and not job.is_expired
+            else "",
+            "error": job.error,
+        }
+    )
+
+
+def export_download(request, pk):
+    job = _own_job(request, pk)
+    if job.status != ExportJob.Status.DONE or job.is_expired or not job.file:
+        raise Http404("the export is not available")
+    return FileResponse(
+        job.file.open("rb"), as_attachment=True, filename=job.file.name.rsplit("/", 1)[-1], content_type=XLSX
+    )

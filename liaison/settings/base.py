@@ -233,6 +233,7 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-deadlines": {"task": "suggestions.tasks.sweep_deadlines", "schedule": 5 * 60.0},
     "generate-reception-days": {"task": "stations.tasks.generate_reception_days", "schedule": 6 * 3600.0},
     "flag-missed-reception-days": {"task": "stations.tasks.flag_missed_reception_days", "schedule": 15 * 60.0},
+    "purge-expired-exports": {"task": "oversight.tasks.purge_expired_exports", "schedule": 3600.0},
 }
 
 LOGGING = {

@@ -35,6 +35,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from datetime import time as clock
+from decimal import Decimal
 
 from django.apps import apps
 from django.conf import settings
@@ -600,6 +601,7 @@ class Seeder:
         intake = Intake(self)
         intake.run()
         Loop(self, intake).run()
+        ActivitySeeder(self).run()
         return logins
 
     def build_regions(self, node, parent, path, depth):
@@ -3424,3 +3426,153 @@ class Command(BaseCommand):
             if index == 0:
                 self.stdout.write("  " + "-" * (sum(widths) + max(_text_width(r[2]) for r in rows)))
         self.stdout.write(f"Done in {seconds:.1f} s.")
+
+
+# Activities and scoring rules (履职活动, 履职量化考评) ------------------------------------------
+
+ACTIVITY_KINDS = [
+    "进园区",
+    "进企业",
+    "进工地",
+    "进乡村",
+    "调研",
+    "视察",
+    "执法检查",
+    "专业小组活动",
+    "立法调研",
+    "座谈",
+]
+# 四季城: "组织代表参与«河南省中小微企业发展促进条例»、«开封市城市供水用水条例»等6部地方法规的立法调研".
+SIJICHENG_LEGISLATION = [
+    "河南省中小微企业发展促进条例",
+    "开封市城市供水用水条例",
+    "开封市物业管理条例（草案）",
+    "开封市城市绿化条例（修订草案）",
+    "开封市文明行为促进条例（修订草案）",
+    "开封市养犬管理条例（草案）",
+]
+ACTIVITY_TEMPLATES = {
+    "进园区": (
+        "走进{place}产业园区了解企业用工用地需求",
+        "代表走访园区管委会和入驻企业，听取企业在用工、用地、融资方面的困难，现场记录问题线索，会后整理交有关部门。",
+    ),
+    "进企业": (
+        "走访{place}重点企业开展“代表进企业”活动",
+        "代表深入企业生产车间，与企业负责人座谈，了解产品销路和政策落实情况，收集涉企问题线索。",
+    ),
+    "进工地": (
+        "察看{place}重点项目工地建设进度",
+        "代表实地察看项目施工进度、安全生产和农民工工资支付情况，督促施工单位落实安全措施。",
+    ),
+    "进乡村": (
+        "深入{place}田间地头听取种植户意见",
+        "代表走进村组和合作社，了解种植面积、技术指导和销售渠道，帮助协调农资供应。",
+    ),
+    "调研": (
+        "围绕{place}产业发展开展专题调研",
+        "代表小组分组走访农户、合作社和企业，形成调研报告，提出扶持产业发展的建议。",
+    ),
+    "视察": (
+        "视察{place}民生实事项目推进情况",
+        "代表听取有关部门情况汇报，实地察看项目现场，对推进中存在的问题提出意见建议。",
+    ),
+    "执法检查": (
+        "参与{place}食品安全法执法检查",
+        "代表随同执法检查组检查农贸市场和食品生产企业，抽查台账记录，提出整改意见。",
+    ),
+    "专业小组活动": (
+        "{place}专业代表小组集中活动",
+        "专业代表小组围绕本行业发展开展交流，梳理群众反映集中的问题，商定下一步履职安排。",
+    ),
+}
+
+
+class ActivitySeeder:
+    """Activity kinds, the default scoring rules and two years of activities at the demo stations.
+
+    Idempotent: kinds and rules are looked up by name and basis, activities by (station, date, title).
+    """
+
+    def __init__(self, seeder: Seeder):
+        self.seeder = seeder
+        self.rng = random.Random("activities")
+
+    def run(self) -> None:
+        from activities.models import Activity, ActivityKind, ScoringRule
+
+        kinds = {}
+        for order, name in enumerate(ACTIVITY_KINDS, start=1):
+            kinds[name], created = ActivityKind.objects.get_or_create(name=name, defaults={"order": order})
+            self.seeder.tally.created["activity kind"] += created
+        if not ScoringRule.objects.exists():
+            rules = [
+                ScoringRule(basis=ScoringRule.Basis.DUTY, points=Decimal("2"), cap=Decimal("20")),
+                ScoringRule(basis=ScoringRule.Basis.TRIAGE, points=Decimal("1"), within_days=3, cap=Decimal("20")),
+                ScoringRule(basis=ScoringRule.Basis.SATISFIED, points=Decimal("2"), cap=Decimal("30")),
+                ScoringRule(basis=ScoringRule.Basis.PROPOSAL, points=Decimal("5")),
+            ]
+            rules += [
+                ScoringRule(
+                    basis=ScoringRule.Basis.ACTIVITY,
+                    activity_kind=kind,
+                    points=Decimal("3") if name == "立法调研" else Decimal("1.5"),
+                    cap=Decimal("15"),
+                )
+                for name, kind in kinds.items()
+            ]
+            ScoringRule.objects.bulk_create(rules)
+            self.seeder.tally.created["scoring rule"] += len(rules)
+        today = timezone.localdate()
+        planned = []  # (station, date, kind name, title, summary, participants)
+        residents = {}
+        for rep_id, station_id in Residency.objects.values_list("representative_id", "station_id").order_by("pk"):
+            residents.setdefault(station_id, []).append(rep_id)
+        stations = list(Station.objects.filter(pk__in=residents).order_by("pk"))
+        sijicheng = next((s for s in stations if s.name == SIJICHENG), None)
+        if sijicheng is not None:
+            people = residents[sijicheng.pk]
+            for index, law in enumerate(SIJICHENG_LEGISLATION):
+                day = today - timedelta(days=660 - index * 100)
+                planned.append(
+                    (sijicheng, day, "立法调研", f"参与«{law}»立法调研",
+                     f"组织代表、专业人员和信息采集员逐条研读«{law}»，召开座谈会征求居民和企业意见，汇总修改建议报市人大常委会法工委。",
+                     people[index % 5: index % 5 + 6])
+                )  # fmt: skip
+            planned.append(
+                (sijicheng, today - timedelta(days=400), "调研", "围绕物业管理服务问题开展专题调研",
+                 "代表走访四季城等小区业主和物业企业，了解物业收费、维修资金使用和服务质量问题，形成调研报告。",
+                 people[:8])
+            )  # fmt: skip
+            for index in range(3):
+                planned.append(
+                    (sijicheng, today - timedelta(days=380 - index * 14), "座谈",
+                     f"物业管理服务问题座谈会（第{index + 1}次）",
+                     "邀请业主代表、物业企业和街道社区座谈，汇总意见建议，为联名提出制定«开封市物业管理条例»的议案做准备。",
+                     people[index * 3: index * 3 + 5])
+                )  # fmt: skip
+        templates = list(ACTIVITY_TEMPLATES)
+        for station in stations:
+            if station.pk == getattr(sijicheng, "pk", None):
+                continue
+            people = residents[station.pk]
+            place = station.name.split("镇")[0].split("乡")[0].replace("人大代表联络站", "")[:6] or station.name[:4]
+            industry = station.kind == Station.Kind.INDUSTRY_CHAIN
+            for _index in range(self.rng.randint(4, 9) if industry else self.rng.randint(1, 4)):
+                kind = self.rng.choice(templates[:4] if industry and self.rng.random() < 0.6 else templates)
+                title, summary = ACTIVITY_TEMPLATES[kind]
+                day = today - timedelta(days=self.rng.randint(3, 700))
+                count = min(len(people), self.rng.randint(2, 5))
+                planned.append((station, day, kind, title.format(place=place), summary, self.rng.sample(people, count)))
+        existing = set(Activity.objects.values_list("station_id", "date", "title"))
+        staff = get_user_model().objects.filter(username="demo_staff").first()
+        through = Activity.representatives.through
+        links = []
+        for station, day, kind, title, summary, people in planned:
+            if (station.pk, day, title) in existing:
+                continue
+            activity = Activity.objects.create(
+                kind=kinds[kind], date=day, station=station, title=title, summary=summary, created_by=staff
+            )
+            links += [through(activity_id=activity.pk, representative_id=rep) for rep in people]
+            self.seeder.tally.created["activity"] += 1
+        through.objects.bulk_create(links)

@@ -1,0 +1,32 @@
+from django.contrib import admin
+
+from .models import Activity, ActivityKind, ActivityPhoto, ScoringRule
+
+
+@admin.register(ActivityKind)
+class ActivityKindAdmin(admin.ModelAdmin):
+    list_display = ["name", "order", "is_active"]
+    list_editable = ["order", "is_active"]
+
+
+class ActivityPhotoInline(admin.TabularInline):
+    model = ActivityPhoto
+    extra = 0
+    readonly_fields = ["original_name", "size"]
+
+
+@admin.register(Activity)
+class ActivityAdmin(admin.ModelAdmin):
+    list_display = ["date", "title", "kind", "station"]
+    list_filter = ["kind"]
+    search_fields = ["title", "summary"]
+    date_hierarchy = "date"
+    autocomplete_fields = ["station", "representatives"]
+    inlines = [ActivityPhotoInline]
+
+
+@admin.register(ScoringRule)
+class ScoringRuleAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "points", "within_days", "cap", "is_active"]
+    list_editable = ["points", "within_days", "cap", "is_active"]
+    list_filter = ["basis", "is_active"]

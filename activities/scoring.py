@@ -1,0 +1,241 @@
+"""履职量化考评: points per representative per quarter, traceable to the records that earned them.
+
+Scores are never stored: they are computed from the records (reception-day duties,
+suggestions, activities, timeline events) and the committee's :class:`ScoringRule`
+rows, so recomputing a period always gives the same result and a corrected record
+corrects the score. A rule's cap applies per quarter; a year's score is the sum
+of its four quarters.
+
+What each rule counts, for one representative:
+
+- *duty*: a reception day in the quarter, up to today, on whose roster they were, not
+  cancelled and not flagged as missed;
+- *triage*: a suggestion they assigned to units, answered directly or declined within
+  the rule's working days of its receipt (counted on the day they acted);
+- *satisfied*: a suggestion they assessed, closed 满意 (on the day it closed);
+- *activity*: an activity of the rule's kind they took part in;
+- *proposal*: a suggestion they marked for a formal proposal (on the day they marked it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Min
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from liaison import workdays
+from stations.models import ReceptionDay
+from suggestions.models import Event, Outcome, Suggestion
+from suggestions.workflow import Action
+
+from .models import Activity, ScoringRule
+
+TRIAGE_ACTIONS = (Action.ASSIGN, Action.ANSWER_DIRECTLY, Action.DECLINE)
+PERIOD_RE = re.compile(r"^(\d{4})(?:Q([1-4]))?$")
+
+
+@dataclass(frozen=True)
+class Period:
+    key: str  # "2026" or "2026Q3"
+    start: dt.date
+    end: dt.date  # inclusive
+
+    @property
+    def label(self) -> str:
+        year, _sep, quarter = self.key.partition("Q")
+        if quarter:
+            return _("%(year)s, quarter %(quarter)s") % {"year": year, "quarter": quarter}
+        return _("%(year)s, whole year") % {"year": year}
+
+    def quarters(self) -> list[Period]:
+        year = self.start.year
+        if "Q" in self.key:
+            return [self]
+        return [quarter_of(dt.date(year, 3 * q - 2, 1)) for q in range(1, 5)]
+
+
+def quarter_of(day: dt.date) -> Period:
+    q = (day.month - 1) // 3 + 1
+    start = dt.date(day.year, 3 * q - 2, 1)
+    end = (dt.date(day.year + (q == 4), (3 * q) % 12 + 1, 1)) - dt.timedelta(days=1)
+    return Period(f"{day.year}Q{q}", start, end)
+
+
+def parse_period(value: str, today: dt.date | None = None) -> Period:
+    """``2026`` or ``2026Q3``; anything else means the current quarter."""
+    today = today or timezone.localdate()
+    match = PERIOD_RE.match((value or "").strip().upper())
+    if not match or not 2000 <= int(match.group(1)) <= 2100:
+        return quarter_of(today)
+    year, quarter = int(match.group(1)), match.group(2)
+    if quarter:
+        return quarter_of(dt.date(year, 3 * int(quarter) - 2, 1))
+    return Period(str(year), dt.date(year, 1, 1), dt.date(year, 12, 31))
+
+
+def period_choices(today: dt.date | None = None, years: int = 3) -> list[tuple[str, str]]:
+    today = today or timezone.localdate()
+    choices = []
+    for year in range(today.year, today.year - years, -1):
+        last_quarter = (today.month - 1) // 3 + 1 if year == today.year else 4
+        choices.append((str(year), parse_period(str(year)).label))
+        choices += [(f"{year}Q{q}", parse_period(f"{year}Q{q}").label) for q in range(last_quarter, 0, -1)]
+    return choices
+
+
+@dataclass
+class Record:
+    """One thing a representative did that a rule counts."""
+
+    date: dt.date
+    text: str
+    url: str = ""
+    counted: bool = True
+
+
+@dataclass
+class RuleScore:
+    rule: ScoringRule
+    records: list[Record] = field(default_factory=list)
+    points: Decimal = Decimal("0")
+
+    @property
+    def capped(self) -> bool:
+        return any(not r.counted for r in self.records)
+
+
+def _aware(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=timezone.get_current_timezone())
+
+
+def _rows(basis: str, reps, start: dt.date, end: dt.date, today: dt.date, labels: bool, within_days: int = 0):
+    """(representative id, date, activity kind id, text, url) for every record of ``basis`` in [start, end]."""
+    since, until = _aware(start), _aware(end + dt.timedelta(days=1))
+    if basis == ScoringRule.Basis.DUTY:
+        through = ReceptionDay.on_duty.through.objects.filter(
+            representative__in=reps,
+            receptionday__date__gte=start,
+            receptionday__date__lte=min(end, today),
+            receptionday__is_cancelled=False,
+            receptionday__missed_flagged_at__isnull=True,
+        )
+        for rep, day_id, day, station in through.values_list(
+            "representative_id", "receptionday_id", "receptionday__date", "receptionday__station__name"
+        ).order_by("receptionday__date", "receptionday_id"):
+            text = _("Reception day at %(station)s") % {"station": station} if labels else ""
+            yield rep, day, None, text, reverse("reception:day", args=[day_id]) if labels else ""
+    elif basis == ScoringRule.Basis.SATISFIED:
+        items = Suggestion.objects.filter(
+            assessor__in=reps, outcome=Outcome.SATISFIED, closed_at__gte=since, closed_at__lt=until
+        )
+        for rep, closed, code, title in items.values_list(
+            "assessor_id", "closed_at", "tracking_code", "title"
+        ).order_by("closed_at", "id"):
+            url = reverse("suggestions:detail", args=[code]) if labels else ""
+            yield rep, timezone.localdate(closed), None, title, url
+    elif basis == ScoringRule.Basis.ACTIVITY:
+        through = Activity.representatives.through.objects.filter(
+            representative__in=reps, activity__date__gte=start, activity__date__lte=end
+        )
+        for rep, day, kind, title, pk in through.values_list(
+            "representative_id", "activity__date", "activity__kind_id", "activity__title", "activity_id"
+        ).order_by("activity__date", "activity_id"):
+            yield rep, day, kind, title, reverse("activities:detail", args=[pk]) if labels else ""
+    elif basis in (ScoringRule.Basis.PROPOSAL, ScoringRule.Basis.TRIAGE):
+        actions = (Action.MARK_PROPOSAL,) if basis == ScoringRule.Basis.PROPOSAL else TRIAGE_ACTIONS
+        first = (
+            Event.objects.filter(
+                action__in=actions, actor__representative__in=reps, created_at__gte=since, created_at__lt=until
+            )
+            .values(
+                "actor__representative",
+                "suggestion_id",
+                "suggestion__received_at",
+                "suggestion__tracking_code",
+                "suggestion__title",
+            )
+            .annotate(at=Min("created_at"))
+            .order_by("at")
+        )
+        for row in first:
+            acted = timezone.localdate(row["at"])
+            if basis == ScoringRule.Basis.TRIAGE:
+                received = timezone.localdate(row["suggestion__received_at"])
+                if acted > workdays.add_workdays(received, within_days):
+                    continue
+            url = reverse("suggestions:detail", args=[row["suggestion__tracking_code"]]) if labels else ""
+            yield row["actor__representative"], acted, None, row["suggestion__title"], url
+
+
+def _records_by_rule(rules, reps, period: Period, today: dt.date, labels: bool):
+    """{rule id: {(rep, quarter key): [Record]}} with one query per kind of record, whatever the period."""
+    by_basis: dict[str, list[ScoringRule]] = defaultdict(list)
+    for rule in rules:
+        by_basis[rule.basis].append(rule)
+    result: dict[int, dict] = {rule.pk: defaultdict(list) for rule in rules}
+    for basis, basis_rules in by_basis.items():
+        within = next((r.within_days for r in basis_rules if r.within_days is not None), 0)
+        by_kind = {r.activity_kind_id: r for r in basis_rules}
+        for rep, day, kind, text, url in _rows(basis, reps, period.start, period.end, today, labels, within):
+            rule = by_kind.get(kind) if basis == ScoringRule.Basis.ACTIVITY else basis_rules[0]
+            if rule is not None:
+                result[rule.pk][(rep, quarter_of(day).key)].append(Record(day, text, url))
+    return result
+
+
+def _apply(rule: ScoringRule, records: list[Record]) -> Decimal:
+    """Points of one rule for one representative in one quarter; records past the cap are marked uncounted."""
+    total = Decimal("0")
+    for record in records:
+        if rule.cap is not None and total + rule.points > rule.cap:
+            gained = max(Decimal("0"), rule.cap - total)
+            record.counted = gained > 0
+            total += gained
+        else:
+            total += rule.points
+    return total
+
+
+def active_rules() -> list[ScoringRule]:
+    return list(ScoringRule.objects.filter(is_active=True).select_related("activity_kind"))
+
+
+def breakdown(representative, period: Period, today: dt.date | None = None) -> tuple[Decimal, list[RuleScore]]:
+    """One representative's score in ``period`` with, for each rule, the records that earned it."""
+    today = today or timezone.localdate()
+    rules = active_rules()
+    records = _records_by_rule(rules, [representative.pk], period, today, labels=True)
+    result, total = [], Decimal("0")
+    for rule in rules:
+        score = RuleScore(rule)
+        for quarter in period.quarters():
+            quarter_records = records[rule.pk].get((representative.pk, quarter.key), [])
+            score.points += _apply(rule, quarter_records)
+            score.records += quarter_records
+        total += score.points
+        result.append(score)
+    return total, result
+
+
+def scores(reps, period: Period, today: dt.date | None = None) -> dict[int, dict]:
+    """Totals for many representatives (``reps``: ids or a subquery): {id: {"total", "by_rule": {rule_id: points}}}."""
+    today = today or timezone.localdate()
+    rules = active_rules()
+    records = _records_by_rule(rules, reps, period, today, labels=False)
+    result: dict[int, dict] = defaultdict(lambda: {"total": Decimal("0"), "by_rule": {}})
+    for rule in rules:
+        for (rep, _quarter), quarter_records in records[rule.pk].items():
+            points = rule.points * len(quarter_records)
+            if rule.cap is not None:
+                points = min(points, rule.cap)
+            entry = result[rep]
+            entry["total"] += points
+            entry["by_rule"][rule.pk] = entry["by_rule"].get(rule.pk, Decimal("0")) + points
+    return dict(result)

@@ -1,0 +1,13 @@
+from celery import shared_task
+
+from . import exports
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def write_export(job_id: str) -> None:
+    exports.run_job(job_id)
+
+
+@shared_task(ignore_result=True)
+def purge_expired_exports() -> int:
+    return exports.purge_expired()
