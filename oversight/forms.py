@@ -21,8 +21,9 @@ def period_bounds(period: str, today: dt.date) -> tuple[dt.date | None, dt.date 
         return dt.date(today.year, 1, 1), today
     if period == "quarter":
         return dt.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1), today
-    if period == "12m":
-        return today.replace(day=1) - dt.timedelta(days=335), today
+    if period == "12m":  # this month and the eleven before it
+        month = today.year * 12 + today.month - 1 - 11
+        return dt.date(month // 12, month % 12 + 1, 1), today
     return None, None
 
 

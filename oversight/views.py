@@ -13,9 +13,8 @@ from django.views.decorators.http import require_POST
 from accounts import permissions
 from accounts.models import Role
 from liaison.pagination import paginate, querystring_without_page
-from stations.models import Region
+from stations.models import Region, Station
 from stations.selectors import managed_station_choices
-from suggestions.models import Stage
 from suggestions.selectors import active_categories
 
 from . import dashboard, exports, registers
@@ -53,6 +52,7 @@ def committee_dashboard(request):
             "stage_rows": _stage_rows(board),
             "chart_data": _chart_data(board),
             "show_all_stations": request.GET.get("stations") == "all",
+            "kind_label": Station.Kind(filters.station_kind).label if filters.station_kind else "",
         },
     )
 
@@ -67,7 +67,7 @@ def _headline(board: dashboard.Dashboard) -> list[dashboard.Figure]:
         dashboard.Figure(
             _("On-time rate"),
             f"{board.on_time_rate}{percent}" if board.on_time_rate is not None else "—",
-            f.drill(stage=Stage.CLOSED),
+            f.drill(replied=1),
             hint=_("%(n)s lead-unit replies") % {"n": board.replied},
         ),
         dashboard.Figure(
@@ -79,7 +79,7 @@ def _headline(board: dashboard.Dashboard) -> list[dashboard.Figure]:
         dashboard.Figure(
             _("Average working days to reply"),
             board.avg_reply_days if board.avg_reply_days is not None else "—",
-            f.drill(stage=Stage.FEEDBACK),
+            f.drill(replied=1),
         ),
         dashboard.Figure(
             _("Enterprise items"),

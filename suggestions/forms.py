@@ -52,6 +52,7 @@ class SuggestionFilterForm(forms.Form):
         widget=forms.HiddenInput,
     )
     overdue = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    replied = forms.BooleanField(required=False, widget=forms.HiddenInput)
     unit = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
     outcome = forms.ChoiceField(
         required=False,

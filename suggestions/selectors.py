@@ -51,6 +51,7 @@ class SuggestionFilters:
     overdue: bool = False
     unit: object = None
     outcome: str = ""  # an Outcome value, or "ok" for 满意 or 基本满意
+    replied: bool = False  # the lead unit has replied (what the on-time rate and reply days count)
 
 
 def visible_suggestions(user) -> QuerySet:
@@ -101,6 +102,14 @@ def _drill_down(suggestions: QuerySet, filters: SuggestionFilters) -> QuerySet:
         suggestions = suggestions.filter(outcome__in=(Outcome.SATISFIED, Outcome.BASICALLY_SATISFIED))
     elif filters.outcome:
         suggestions = suggestions.filter(outcome=filters.outcome)
+    if filters.replied:
+        suggestions = suggestions.filter(
+            Exists(
+                Assignment.objects.filter(
+                    suggestion=OuterRef("pk"), role=Assignment.Role.LEAD, status=Assignment.Status.REPLIED
+                )
+            )
+        )
     if not (filters.colour or filters.overdue or filters.unit is not None):
         return suggestions
     today = timezone.localdate()

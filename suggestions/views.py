@@ -51,6 +51,7 @@ def _filters_from(form) -> selectors.SuggestionFilters:
         overdue=data["overdue"],
         unit=HandlingUnit.objects.filter(pk=data["unit"]).first() if data["unit"] else None,
         outcome=data["outcome"],
+        replied=data["replied"],
     )
 
 
@@ -69,6 +70,8 @@ def _drill_down_chips(form, filters) -> list[str]:
         )
     if data["overdue"]:
         chips.append(_("Overdue now"))
+    if data["replied"]:
+        chips.append(_("Lead unit replied"))
     if filters.unit is not None:
         chips.append(_("Handling unit: %(name)s") % {"name": filters.unit.name})
     if data["outcome"]:

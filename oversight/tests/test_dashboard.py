@@ -524,11 +524,6 @@ def test_named_periods(login, world, county, period, received):
     assert figure(page, 1) == str(received)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="oversight/forms.py period_bounds('12m'): today.replace(day=1) - 335 days lands on the 1st only "
-    "when last year's same month has 30 days (e.g. 2026-01-15 gives 2025-01-31, 2026-02-10 gives 2025-03-03)",
-)
 def test_last_12_months_starts_on_the_first_of_a_month_all_year_round():
     starts = {month: period_bounds("12m", D(2026, month, 15))[0] for month in range(1, 13)}
     expected = {month: D(2025, month + 1, 1) if month < 12 else D(2026, 1, 1) for month in range(1, 13)}
@@ -590,11 +585,6 @@ def test_custom_period_needs_a_date(login, world, county):
     assert figure(page_of(response), 1) == "12"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="templates/oversight/dashboard.html prints form.cleaned_data.kind, the raw value 'community', "
-    "in the subtitle instead of the station kind's label",
-)
 def test_subtitle_names_the_station_kind(login, world, county):
     page = dashboard(login(world.admin), kind=Station.Kind.COMMUNITY)
     subtitle = next(p for p in page.root.find_all("p") if "mb-3" in p.attrs.get("class", ""))
@@ -676,7 +666,6 @@ HEADLINE_ROWS = {
     5: (6, 7, 8, 9),  # average working days to reply: the items with a lead-unit reply
     6: (2, 7, 8),  # enterprise items
 }
-WRONG_DRILL = "oversight/views.py _headline links %s to %s, which does not list the items with a lead-unit reply"
 
 
 @pytest.mark.parametrize(
@@ -684,14 +673,9 @@ WRONG_DRILL = "oversight/views.py _headline links %s to %s, which does not list 
     [
         1,
         2,
-        pytest.param(
-            3, marks=pytest.mark.xfail(strict=True, reason=WRONG_DRILL % ("the on-time rate", "stage=closed"))
-        ),
+        3,
         4,
-        pytest.param(
-            5,
-            marks=pytest.mark.xfail(strict=True, reason=WRONG_DRILL % ("the average days to reply", "stage=feedback")),
-        ),
+        5,
         6,
     ],
 )
