@@ -22,10 +22,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Avg, Count, F, Q, QuerySet, Subquery
 from django.db.models.functions import TruncDate, TruncMonth
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts import permissions
 from stations.models import ReceptionDay, Region, StandardItem, Station
@@ -86,10 +88,10 @@ def scoped_regions(user, filters: DashboardFilters) -> QuerySet:
     return regions.values("pk")
 
 
-def scoped_suggestions(user, filters: DashboardFilters, prefix: str = "") -> Q:
+def scoped_suggestions(regions, filters: DashboardFilters, prefix: str = "") -> Q:
     """The dashboard's suggestions as a ``Q`` on a model reaching them through ``prefix``."""
     start, end = _bounds(filters)
-    query = Q(**{f"{prefix}region__in": scoped_regions(user, filters), f"{prefix}duplicate_of__isnull": True})
+    query = Q(**{f"{prefix}region__in": regions, f"{prefix}duplicate_of__isnull": True})
     if start:
         query &= Q(**{f"{prefix}received_at__gte": start})
     if end:
@@ -149,19 +151,33 @@ def committee_dashboard(
 ) -> Dashboard:
     """All figures of the dashboard for ``user``'s region subtree under ``filters`` (nine queries).
 
-    ``category_names`` (pk → name) saves a query when the caller has the categories already.
+    Anyone who is not a committee admin gets an empty board: the scope comes from
+    :func:`accounts.permissions.visible_regions_q`. ``category_names`` (pk → name)
+    saves a query when the caller has the categories already.
     """
+    return _build(scoped_regions(user, filters), filters, today, category_names)
+
+
+def station_dashboard(user, station: Station, today: dt.date | None = None, category_names=None) -> Dashboard:
+    """One station's figures for its staff and its region's committee admins."""
+    if not permissions.can_manage_station(user, station):
+        raise PermissionDenied(_("This station's dashboard is for its staff and the committee of its region."))
+    filters = DashboardFilters(station=station)
+    return _build(Region.objects.filter(pk=station.region_id).values("pk"), filters, today, category_names)
+
+
+def _build(regions, filters: DashboardFilters, today, category_names) -> Dashboard:
     today = today or timezone.localdate()
     board = Dashboard(filters=filters, today=today)
-    suggestions = Suggestion.objects.filter(scoped_suggestions(user, filters))
+    suggestions = Suggestion.objects.filter(scoped_suggestions(regions, filters))
     if category_names is None:
         category_names = dict(Category.objects.values_list("pk", "name"))
     _suggestion_figures(board, suggestions, category_names)
     _trend(board, suggestions)
-    _assignment_figures(board, user, filters, today)
-    _ratings(board, user, filters)
-    _red_items(board, user, filters, today)
-    _station_board(board, user, filters, today)
+    _assignment_figures(board, regions, filters, today)
+    _ratings(board, regions, filters)
+    _red_items(board, regions, filters, today)
+    _station_board(board, regions, filters, today)
     return board
 
 
@@ -222,7 +238,7 @@ def _trend(board: Dashboard, suggestions: QuerySet) -> None:
     ]
 
 
-def _assignment_figures(board: Dashboard, user, filters: DashboardFilters, today: dt.date) -> None:
+def _assignment_figures(board: Dashboard, regions, filters: DashboardFilters, today: dt.date) -> None:
     """The unit league (one query grouped by unit) and the item-level colours (one aggregate).
 
     Colours count suggestions, not assignments: an item with a late co-unit is one red
@@ -231,7 +247,7 @@ def _assignment_figures(board: Dashboard, user, filters: DashboardFilters, today
     open_q, red, warm = colour_conditions(today)
     late = open_q & late_q(today)
     replied = Q(status=Assignment.Status.REPLIED, role=Assignment.Role.LEAD)
-    assignments = Assignment.objects.filter(scoped_suggestions(user, filters, "suggestion__"))
+    assignments = Assignment.objects.filter(scoped_suggestions(regions, filters, "suggestion__"))
     rows = (
         assignments.values("unit_id", "unit__name")
         .annotate(
@@ -285,13 +301,13 @@ def _assignment_figures(board: Dashboard, user, filters: DashboardFilters, today
     }
 
 
-def _ratings(board: Dashboard, user, filters: DashboardFilters) -> None:
+def _ratings(board: Dashboard, regions, filters: DashboardFilters) -> None:
     """Satisfaction overall (one aggregate) and per lead unit (one query grouped by unit and verdict).
 
     Per unit, a rating counts for each lead unit that replied on the item (usually one).
     """
     good = Q(verdict__in=(Rating.Verdict.SATISFIED, Rating.Verdict.BASICALLY))
-    ratings = Rating.objects.filter(scoped_suggestions(user, filters, "suggestion__"))
+    ratings = Rating.objects.filter(scoped_suggestions(regions, filters, "suggestion__"))
     overall = ratings.aggregate(good=Count("id", filter=good), rated=Count("id"))
     board.rated = overall["rated"]
     board.satisfaction_rate = _rate(overall["good"], overall["rated"])
@@ -311,11 +327,11 @@ def _ratings(board: Dashboard, user, filters: DashboardFilters) -> None:
         unit["rated"] = rated
 
 
-def _red_items(board: Dashboard, user, filters: DashboardFilters, today: dt.date) -> None:
+def _red_items(board: Dashboard, regions, filters: DashboardFilters, today: dt.date) -> None:
     """Red assignments of the three-colour board, flagged ones first, then the longest overdue."""
     _open_q, red, _warm = colour_conditions(today)
     board.red_items = list(
-        Assignment.objects.filter(scoped_suggestions(user, filters, "suggestion__"))
+        Assignment.objects.filter(scoped_suggestions(regions, filters, "suggestion__"))
         .filter(red)
         .select_related("suggestion", "suggestion__station", "unit")
         .annotate(any_flag=Q(flagged=True) | Q(suggestion__flagged=True))
@@ -325,8 +341,8 @@ def _red_items(board: Dashboard, user, filters: DashboardFilters, today: dt.date
         assignment.days_late = max(0, (today - assignment.reply_due).days)
 
 
-def _station_board(board: Dashboard, user, filters: DashboardFilters, today: dt.date) -> None:
-    stations = Station.objects.filter(region__in=scoped_regions(user, filters))
+def _station_board(board: Dashboard, regions, filters: DashboardFilters, today: dt.date) -> None:
+    stations = Station.objects.filter(region__in=regions)
     if filters.station_kind:
         stations = stations.filter(kind=filters.station_kind)
     if filters.station is not None:

@@ -6,6 +6,8 @@ app_name = "oversight"
 
 urlpatterns = [
     path("dashboard/", views.committee_dashboard, name="dashboard"),
+    path("dashboard/station/", views.my_station_dashboard, name="my_station_dashboard"),
+    path("stations/<code:code>/dashboard/", views.station_dashboard, name="station_dashboard"),
     path("registers/", views.register_index, name="registers"),
     path("registers/<str:key>/", views.register_page, name="register"),
     path("registers/<str:key>/export/", views.register_export, name="register_export"),

@@ -12,9 +12,10 @@ from django.views.decorators.http import require_POST
 
 from accounts import permissions
 from accounts.models import Role
+from activities.models import Activity
 from liaison.pagination import paginate, querystring_without_page
-from stations.models import Region, Station
-from stations.selectors import managed_station_choices
+from stations.models import Region, StandardItem, Station
+from stations.selectors import managed_station_choices, upcoming_reception_days
 from suggestions.selectors import active_categories
 
 from . import dashboard, exports, registers
@@ -60,7 +61,7 @@ def committee_dashboard(request):
 def _headline(board: dashboard.Dashboard) -> list[dashboard.Figure]:
     f, percent = board.filters, "%"
     return [
-        dashboard.Figure(_("Received"), board.received, f.drill()),
+        dashboard.Figure(_("Suggestions received"), board.received, f.drill()),
         dashboard.Figure(
             _("Overdue now"), board.overdue, f.drill(overdue=1), tone="danger" if board.overdue else "success"
         ),
@@ -107,7 +108,7 @@ def _chart_data(board: dashboard.Dashboard) -> dict:
         "stages": [{"name": str(row["label"]), "value": row["count"]} for row in _stage_rows(board)],
         "categories": [{"name": c["name"], "value": c["total"]} for c in board.categories[:12]],
         "labels": {
-            "received": _("Received"),
+            "received": _("Suggestions received"),
             "closed": _("Closed"),
             "enterprise": _("Enterprise items"),
         },
@@ -219,4 +220,44 @@ def export_download(request, pk):
         raise Http404("the export is not available")
     return FileResponse(
         job.file.open("rb"), as_attachment=True, filename=job.file.name.rsplit("/", 1)[-1], content_type=XLSX
+    )
+
+
+# A station's own dashboard -----------------------------------------------------------------------
+
+
+def my_station_dashboard(request):
+    """Station staff land on their station's dashboard (or choose one if they keep several)."""
+    stations = list(managed_station_choices(request.user).only("pk", "code", "name")[:500])
+    if not stations:
+        raise PermissionDenied(_("The station dashboard is for station staff and committee admins."))
+    if len(stations) == 1:
+        return redirect("oversight:station_dashboard", code=stations[0].code)
+    return render(request, "oversight/pick_station.html", {"stations": stations})
+
+
+def station_dashboard(request, code):
+    station = Station.objects.select_related("region").filter(code=code).first()
+    if station is None or not permissions.can_manage_station(request.user, station):
+        raise Http404("no such station")
+    today = timezone.localdate()
+    board = dashboard.station_dashboard(request.user, station, today)
+    gaps = list(StandardItem.objects.filter(is_active=True).exclude(stations=station).order_by("group", "order"))
+    return render(
+        request,
+        "oversight/station_dashboard.html",
+        {
+            "station": station,
+            "board": board,
+            "f": board.filters,
+            "figures": _headline(board),
+            "stage_rows": _stage_rows(board),
+            "chart_data": _chart_data(board),
+            "upcoming": upcoming_reception_days(station, limit=5),
+            "gaps": gaps,
+            "row": board.stations[0] if board.stations else None,
+            "activities": list(
+                Activity.objects.filter(station=station).select_related("kind").order_by("-date", "-id")[:5]
+            ),
+        },
     )
