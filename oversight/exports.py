@@ -35,8 +35,11 @@ def immediate_limit() -> int:
     return getattr(settings, "REGISTER_IMMEDIATE_ROWS", 3000)
 
 
-def write_xlsx(register: Register, user, scope: Scope, handle, progress=None) -> int:
-    """Write the register to ``handle``; calls ``progress(rows_written)`` every few thousand rows."""
+def write_xlsx(register: Register, user, scope: Scope, handle, progress=None, limit: int | None = None) -> int:
+    """Write the register to ``handle``; calls ``progress(rows_written)`` every few thousand rows.
+
+    ``limit`` keeps the first rows only (the benchmark's fixed size).
+    """
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(str(register.title)[:31])
     bold = Font(bold=True)
@@ -47,7 +50,10 @@ def write_xlsx(register: Register, user, scope: Scope, handle, progress=None) ->
         header.append(cell)
     sheet.append(header)
     written = 0
-    for row in register.rows(user, scope):
+    queryset = register.queryset(scope)
+    if limit is not None:
+        queryset = queryset[:limit]
+    for row in register.rows(user, scope, queryset=queryset):
         sheet.append(row)
         written += 1
         if progress and written % PROGRESS_EVERY == 0:

@@ -79,6 +79,11 @@ def _local(value: dt.datetime | None, fmt: str = "%Y-%m-%d") -> str:
     return timezone.localtime(value).strftime(fmt) if value else ""
 
 
+def _labels(choices) -> dict[str, str]:
+    """Choice labels as plain text in the active language (spreadsheet cells take no lazy strings)."""
+    return {value: str(label) for value, label in choices.choices}
+
+
 class Register:
     key = ""
     title = ""
@@ -133,8 +138,8 @@ class SuggestionRegister(Register):
         return items.order_by("received_at", "id")
 
     def rows(self, user, scope, queryset=None):
-        channels, stages = dict(Channel.choices), dict(Stage.choices)
-        results, verdicts = dict(Reply.Result.choices), dict(Rating.Verdict.choices)
+        channels, stages = _labels(Channel), _labels(Stage)
+        results, verdicts = _labels(Reply.Result), _labels(Rating.Verdict)
         fields = (
             "id", "tracking_code", "received_at", "station_id", "station__name", "channel", "category__name",
             "title", "content", "is_enterprise", "enterprise_name", "submitter_name", "submitter_phone",

@@ -7,6 +7,11 @@
 queries; no network) on whatever data the database holds, and prints p50 / p95
 server time and the query count of each. Run it after ``seed_demo`` or a generator.
 
+``dashboard`` times the committee dashboard (whole city, a year, one county) and a
+station's dashboard on the ``bench_data`` set; ``export`` writes the 意见建议办理簿 of
+``--rows`` suggestions to XLSX as the background export does, and prints the time,
+the peak resident memory of the process and the peak of Python allocations.
+
 ``sweep`` (PostgreSQL only) builds its own open assignments under the region
 "基准督办市", a share of them due for a reminder, an escalation or an
 accept-overdue notice today, and times the deadline sweep: a first run, a second
@@ -39,7 +44,8 @@ class Command(BaseCommand):
     help = "Print server-time percentiles and query counts of the portal's pages."
 
     def add_arguments(self, parser):
-        parser.add_argument("suite", choices=["pages", "list", "sweep"])
+        parser.add_argument("suite", choices=["pages", "list", "sweep", "dashboard", "export"])
+        parser.add_argument("--rows", type=int, default=100_000, help="export: suggestions to write")
         parser.add_argument("--requests", type=int, default=200)
         parser.add_argument("--assignments", type=int, default=200_000, help="sweep: open assignments to build")
         parser.add_argument("--due-percent", type=float, default=5.0, help="sweep: share of them due today")
@@ -48,6 +54,10 @@ class Command(BaseCommand):
     def handle(self, *args, suite, requests, **options):
         if suite == "list":
             return self._list(requests)
+        if suite == "dashboard":
+            return self._dashboard(requests)
+        if suite == "export":
+            return self._export(options["rows"])
         if suite == "sweep":
             return SweepBench(self.stdout).run(
                 assignments=options["assignments"], due_percent=options["due_percent"], keep=options["keep"]
@@ -96,6 +106,60 @@ class Command(BaseCommand):
                 (f"list, search 电梯: {label}", client, "/suggestions/?q=%E7%94%B5%E6%A2%AF"),
             ]
         self._run(pages, requests)
+
+    def _bench_users(self):
+        users = get_user_model().objects
+        admin, staff = users.filter(username="bench_admin").first(), users.filter(username="bench_staff").first()
+        if admin is None or staff is None:
+            raise CommandError("Run `manage.py bench_data` first.")
+        return admin, staff
+
+    def _dashboard(self, requests):
+        """The committee dashboard and a station's dashboard at the data's size."""
+        admin, staff = self._bench_users()
+        self.stdout.write(f"{Suggestion.objects.count()} suggestions, {Assignment.objects.count()} assignments")
+        county = Region.objects.filter(parent__name="基准市").order_by("pk").first()
+        station = staff.staff_stations.first()
+        admin_client, staff_client = Client(), Client()
+        admin_client.force_login(admin, backend="django.contrib.auth.backends.ModelBackend")
+        staff_client.force_login(staff, backend="django.contrib.auth.backends.ModelBackend")
+        self._run(
+            [
+                ("committee dashboard, whole city, all time", admin_client, "/dashboard/"),
+                ("committee dashboard, this year", admin_client, "/dashboard/?period=year"),
+                ("committee dashboard, one county", admin_client, f"/dashboard/?region={county.pk}"),
+                ("station dashboard (station staff)", staff_client, f"/stations/{station.code}/dashboard/"),
+            ],
+            requests,
+        )
+
+    def _export(self, rows: int):
+        """The suggestions register of ``rows`` items written to XLSX, as the Celery export writes it."""
+        import resource
+        import tempfile
+        import tracemalloc
+
+        from oversight import exports, registers
+
+        admin, _staff = self._bench_users()
+        register = registers.get_register("suggestions")
+        scope = registers.register_scope(admin)
+        total = min(rows, register.count(scope))
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        tracemalloc.start()
+        start = time.perf_counter()
+        with tempfile.TemporaryFile() as handle:
+            written = exports.write_xlsx(register, admin, scope, handle, limit=total)
+            size = handle.tell()
+        elapsed = time.perf_counter() - start
+        _current, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        self.stdout.write(
+            f"wrote {written} rows ({size / 1e6:.1f} MB XLSX) in {elapsed:.1f} s; "
+            f"peak resident memory {after:.0f} MB (before the export {before:.0f} MB); "
+            f"peak Python allocations {peak / 1e6:.1f} MB"
+        )
 
     def _run(self, pages, requests):
         self.stdout.write(f"{'page':58} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8}")
