@@ -18,10 +18,14 @@ page links each number to the rows behind it.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db.models import Avg, Count, F, Q, QuerySet, Subquery
 from django.db.models.functions import TruncDate, TruncMonth
@@ -144,6 +148,7 @@ class Dashboard:
     days_scheduled: int = 0
     days_held: int = 0
     by_station: dict = field(default_factory=dict)
+    computed_at: dt.datetime | None = None
 
 
 def committee_dashboard(
@@ -158,6 +163,51 @@ def committee_dashboard(
     return _build(scoped_regions(user, filters), filters, today, category_names)
 
 
+def cached_committee_dashboard(
+    user, filters: DashboardFilters, today: dt.date | None = None, category_names=None, *, refresh: bool = False
+) -> Dashboard:
+    """The committee dashboard, kept for ``DASHBOARD_CACHE_SECONDS`` per scope, filters and day.
+
+    Figures over hundreds of thousands of items take a second to add up; a committee
+    reads the same ones many times a day. Beat warms every committee's default view
+    (:func:`warm_committee_dashboards`), the page shows when the figures were counted,
+    and "refresh" counts them again. Drill-down lists are always live.
+    """
+    seconds = getattr(settings, "DASHBOARD_CACHE_SECONDS", 0)
+    if not seconds:
+        return committee_dashboard(user, filters, today, category_names)
+    today = today or timezone.localdate()
+    key = _cache_key(user, filters, today)
+    board = None if refresh else cache.get(key)
+    if board is None:
+        board = committee_dashboard(user, filters, today, category_names)
+        cache.set(key, board, seconds)
+    return board
+
+
+def _cache_key(user, filters: DashboardFilters, today: dt.date) -> str:
+    scope = "*" if user.is_superuser else ",".join(sorted(permissions.committee_region_paths(user)))
+    raw = repr((scope, sorted(filters.list_params().items()), today.isoformat()))
+    return "dashboard:" + hashlib.sha1(raw.encode()).hexdigest()
+
+
+def warm_committee_dashboards() -> int:
+    """Count the default view of every committee's scope ahead of the first visitor (beat, every few minutes)."""
+    seconds = getattr(settings, "DASHBOARD_CACHE_SECONDS", 0)
+    if not seconds:
+        return 0
+    seen, warmed = set(), 0
+    admins = get_user_model().objects.filter(committee_regions__isnull=False).distinct().order_by("pk")
+    for admin in admins:
+        scope = tuple(sorted(permissions.committee_region_paths(admin)))
+        if scope in seen:
+            continue
+        seen.add(scope)
+        cached_committee_dashboard(admin, DashboardFilters(), refresh=True)
+        warmed += 1
+    return warmed
+
+
 def station_dashboard(user, station: Station, today: dt.date | None = None, category_names=None) -> Dashboard:
     """One station's figures for its staff and its region's committee admins."""
     if not permissions.can_manage_station(user, station):
@@ -168,7 +218,7 @@ def station_dashboard(user, station: Station, today: dt.date | None = None, cate
 
 def _build(regions, filters: DashboardFilters, today, category_names) -> Dashboard:
     today = today or timezone.localdate()
-    board = Dashboard(filters=filters, today=today)
+    board = Dashboard(filters=filters, today=today, computed_at=timezone.now())
     suggestions = Suggestion.objects.filter(scoped_suggestions(regions, filters))
     if category_names is None:
         category_names = dict(Category.objects.values_list("pk", "name"))

@@ -11,3 +11,10 @@ def write_export(job_id: str) -> None:
 @shared_task(ignore_result=True)
 def purge_expired_exports() -> int:
     return exports.purge_expired()
+
+
+@shared_task(ignore_result=True)
+def warm_dashboards() -> int:
+    from .dashboard import warm_committee_dashboards
+
+    return warm_committee_dashboards()

@@ -39,8 +39,12 @@ def committee_dashboard(request):
     categories = list(active_categories().only("pk", "name"))
     form = DashboardFilterForm(request.GET or None, regions=regions, categories=categories)
     filters = form.filters(today)
-    board = dashboard.committee_dashboard(
-        request.user, filters, today, category_names={c.pk: c.name for c in categories}
+    board = dashboard.cached_committee_dashboard(
+        request.user,
+        filters,
+        today,
+        category_names={c.pk: c.name for c in categories},
+        refresh=request.GET.get("refresh") == "1",
     )
     return render(
         request,

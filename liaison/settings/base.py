@@ -113,6 +113,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # A cache every process shares: the database table by default, Redis when CACHE_URL says so.
 CACHES = {"default": env.cache("CACHE_URL", default="dbcache://liaison_cache")}
+# Committee dashboards are counted at most this often per scope and filters (0: every time).
+DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=300)
 # Sessions read through the cache (Redis in production): one database query less on every page.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
@@ -234,6 +236,7 @@ CELERY_BEAT_SCHEDULE = {
     "generate-reception-days": {"task": "stations.tasks.generate_reception_days", "schedule": 6 * 3600.0},
     "flag-missed-reception-days": {"task": "stations.tasks.flag_missed_reception_days", "schedule": 15 * 60.0},
     "purge-expired-exports": {"task": "oversight.tasks.purge_expired_exports", "schedule": 3600.0},
+    "warm-dashboards": {"task": "oversight.tasks.warm_dashboards", "schedule": 4 * 60.0},
 }
 
 LOGGING = {

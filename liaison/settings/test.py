@@ -20,3 +20,6 @@ PUBLIC_BASE_URL = ""
 # Tasks run inline so that tests see their effects; the CI integration test runs a real worker.
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
+
+# Figures are counted on every request in tests, which change the data between requests.
+DASHBOARD_CACHE_SECONDS = 0

@@ -123,15 +123,17 @@ class Command(BaseCommand):
         admin_client, staff_client = Client(), Client()
         admin_client.force_login(admin, backend="django.contrib.auth.backends.ModelBackend")
         staff_client.force_login(staff, backend="django.contrib.auth.backends.ModelBackend")
-        self._run(
-            [
-                ("committee dashboard, whole city, all time", admin_client, "/dashboard/"),
-                ("committee dashboard, this year", admin_client, "/dashboard/?period=year"),
-                ("committee dashboard, one county", admin_client, f"/dashboard/?region={county.pk}"),
-                ("station dashboard (station staff)", staff_client, f"/stations/{station.code}/dashboard/"),
-            ],
-            requests,
-        )
+        views = [
+            ("whole city, all time", "/dashboard/?"),
+            ("whole city, this year", "/dashboard/?period=year&"),
+            ("one county", f"/dashboard/?region={county.pk}&"),
+        ]
+        pages = [
+            (f"committee dashboard, {label}, counted afresh", admin_client, url + "refresh=1") for label, url in views
+        ]
+        pages += [(f"committee dashboard, {label}, counted figures kept", admin_client, url) for label, url in views]
+        pages.append(("station dashboard (station staff)", staff_client, f"/stations/{station.code}/dashboard/"))
+        self._run(pages, requests)
 
     def _export(self, rows: int):
         """The suggestions register of ``rows`` items written to XLSX, as the Celery export writes it."""
