@@ -150,10 +150,10 @@ def _rows(basis: str, reps, start: dt.date, end: dt.date, today: dt.date, labels
             yield rep, day, kind, title, reverse("activities:detail", args=[pk]) if labels else ""
     elif basis in (ScoringRule.Basis.PROPOSAL, ScoringRule.Basis.TRIAGE):
         actions = (Action.MARK_PROPOSAL,) if basis == ScoringRule.Basis.PROPOSAL else TRIAGE_ACTIONS
+        # The first such step on each item, wherever it falls, counts in the period it falls in: an item
+        # handed back and assigned again next quarter is not counted twice.
         first = (
-            Event.objects.filter(
-                action__in=actions, actor__representative__in=reps, created_at__gte=since, created_at__lt=until
-            )
+            Event.objects.filter(action__in=actions, actor__representative__in=reps)
             .values(
                 "actor__representative",
                 "suggestion_id",
@@ -162,6 +162,7 @@ def _rows(basis: str, reps, start: dt.date, end: dt.date, today: dt.date, labels
                 "suggestion__title",
             )
             .annotate(at=Min("created_at"))
+            .filter(at__gte=since, at__lt=until)
             .order_by("at")
         )
         for row in first:

@@ -65,6 +65,8 @@ def activity_new(request):
         )
     code = request.GET.get("station", "")
     station = next((s for s in station_list if s.code == code), None)
+    if code and station is None:
+        raise Http404("no such station among yours")
     if station is None and len(station_list) == 1:
         station = station_list[0]
     if station is None:

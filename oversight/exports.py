@@ -21,6 +21,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from liaison.i18n import in_portal_language
+from liaison.spreadsheet import cells
 
 from .models import KEEP_FOR, ExportJob
 from .registers import Register, Scope, get_register, register_scope
@@ -54,7 +55,7 @@ def write_xlsx(register: Register, user, scope: Scope, handle, progress=None, li
     if limit is not None:
         queryset = queryset[:limit]
     for row in register.rows(user, scope, queryset=queryset):
-        sheet.append(row)
+        sheet.append(cells(sheet, row))
         written += 1
         if progress and written % PROGRESS_EVERY == 0:
             progress(written)

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from accounts import permissions
+from liaison.spreadsheet import cells
 
 
 def _columns():
@@ -79,7 +80,7 @@ def xlsx_response(user, suggestions) -> FileResponse:
     sheet = workbook.create_sheet(_("Suggestions"))
     sheet.append(_columns())
     for row in _rows(user, suggestions):
-        sheet.append(row)
+        sheet.append(cells(sheet, row))
     handle = tempfile.TemporaryFile()
     workbook.save(handle)
     handle.seek(0)

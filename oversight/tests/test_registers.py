@@ -24,7 +24,6 @@ from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
-from openpyxl.utils.exceptions import IllegalCharacterError
 
 from activities.models import Activity, ActivityKind, ActivityPhoto
 from liaison.testing import factories as f
@@ -243,11 +242,6 @@ def test_immediate_export_keeps_the_filters_and_the_masking(login, world, books)
     assert f"reception-{world.station.code}-" in response["Content-Disposition"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG oversight/exports.py write_xlsx: text typed by citizens is written as is, so a title starting "
-    "with '=' becomes a live Excel formula in the staff's export (formula injection)",
-)
 def test_a_citizens_text_starting_with_equals_stays_text_in_the_export(login, world, books):
     f.SuggestionFactory(
         station=world.station, title='=HYPERLINK("http://evil.example","点我")', received_at=at(2026, 11, 10)
@@ -258,12 +252,6 @@ def test_a_citizens_text_starting_with_equals_stays_text_in_the_export(login, wo
     assert all(cell.data_type == "s" for cell in titles)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=IllegalCharacterError,
-    reason="BUG oversight/exports.py write_xlsx: a control character in a record (e.g. a vertical tab pasted "
-    "from Word into a visit's summary) makes openpyxl raise IllegalCharacterError, so the export fails with a 500",
-)
 def test_a_control_character_in_a_record_does_not_break_the_export(login, world, books):
     Visit.objects.filter(pk=books["v1"].pk).update(summary="第一段\x0b第二段")
     response = login(world.staff).post(export_url("reception"))
