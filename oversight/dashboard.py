@@ -378,17 +378,24 @@ def _ratings(board: Dashboard, regions, filters: DashboardFilters) -> None:
 
 
 def _red_items(board: Dashboard, regions, filters: DashboardFilters, today: dt.date) -> None:
-    """Red assignments of the three-colour board, flagged ones first, then the longest overdue."""
+    """Red items of the three-colour board, one line per item: flagged ones first, then the longest overdue."""
     _open_q, red, _warm = colour_conditions(today)
-    board.red_items = list(
+    candidates = (
         Assignment.objects.filter(scoped_suggestions(regions, filters, "suggestion__"))
         .filter(red)
         .select_related("suggestion", "suggestion__station", "unit")
         .annotate(any_flag=Q(flagged=True) | Q(suggestion__flagged=True))
-        .order_by(F("any_flag").desc(), "reply_due", "id")[:10]
+        .order_by(F("any_flag").desc(), "reply_due", "id")[:30]
     )
-    for assignment in board.red_items:
+    seen = set()
+    for assignment in candidates:
+        if assignment.suggestion_id in seen:
+            continue  # an item with a late lead unit and a late co-unit is one red item
+        seen.add(assignment.suggestion_id)
         assignment.days_late = max(0, (today - assignment.reply_due).days)
+        board.red_items.append(assignment)
+        if len(board.red_items) == 10:
+            break
 
 
 def _station_board(board: Dashboard, regions, filters: DashboardFilters, today: dt.date) -> None:

@@ -407,13 +407,14 @@ def test_three_colours_count_items_by_their_worst_assignment(world, county):
     # Red: S1 (late, twice), S2 (not accepted), S4 (flagged); yellow: S3 (due Wed 4 Nov, its co-unit green);
     # green: S5 (its returned assignment is not open).
     assert board.colours == {"red": 3, "yellow": 1, "green": 1}
-    # The red list: flagged first, then by reply deadline.
+    # The red list: one line per red item (as the tile counts them), flagged first, then by reply deadline;
+    # S1 shows its most overdue assignment.
     assert [(a.suggestion.title, a.unit.name, a.days_late) for a in board.red_items] == [
         ("噪音扰民", "龙亭区交通局", 0),
         ("路灯不亮", "龙亭区水利局", 4),
-        ("路灯不亮", "龙亭区住建局", 3),
         ("井盖缺失", "龙亭区水利局", 0),
     ]
+    assert len(board.red_items) == board.colours["red"]
 
 
 def test_unit_league_counts_each_units_assignments(world, county):
@@ -479,7 +480,7 @@ def test_the_page_shows_the_hand_count(login, world, county):
     assert [bool(row[0].find_all("span")) for row in stations] == [False, False, True]
     summary = page.by_id("station-summary").text()
     assert [int(n) for n in re.findall(r"\d+", summary)] == [3, 1, 2, 4, 3]
-    assert len(page.by_id("red-items").find_all("li")) == 4
+    assert len(page.by_id("red-items").find_all("li")) == 3
 
 
 def test_trend_counts_months_in_shanghai_time(login, world, county):

@@ -14,7 +14,8 @@
         document.getElementById("export-label").textContent = job.label;
         document.getElementById("export-count").textContent = job.done + " / " + job.total;
         if (job.status === "done") {
-          bar.classList.remove("progress-bar-animated");
+          bar.classList.remove("progress-bar-animated", "progress-bar-striped");
+          bar.classList.add("bg-success");
           if (job.download) { document.getElementById("export-ready").hidden = false; }
         } else if (job.status === "failed") {
           bar.classList.remove("progress-bar-animated");
