@@ -130,7 +130,7 @@ class ScoringRule(models.Model):
 
     def __str__(self):
         if self.activity_kind_id:
-            return f"{self.get_basis_display()} · {self.activity_kind}"
+            return _("Activity: %(kind)s") % {"kind": self.activity_kind}
         return self.get_basis_display()
 
     def clean(self):

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -195,4 +196,6 @@ def my_performance(request):
     rep = permissions.representative_id(request.user)
     if not rep:
         raise PermissionDenied(_("This page is for representatives."))
-    return redirect("activities:performance", code=Representative.objects.only("code").get(pk=rep).code)
+    code = Representative.objects.only("code").get(pk=rep).code
+    query = f"?{request.GET.urlencode()}" if request.GET else ""
+    return redirect(reverse("activities:performance", args=[code]) + query)
