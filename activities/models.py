@@ -3,15 +3,11 @@
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.files.storage import storages
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-
-def private_storage():
-    """Activity photos are for the people who may see the activity, never under a public URL."""
-    return storages["private"]
+from suggestions.models import private_storage
 
 
 class ActivityKind(models.Model):

@@ -4,16 +4,13 @@ import datetime as dt
 import uuid
 
 from django.conf import settings
-from django.core.files.storage import storages
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from suggestions.models import private_storage
+
 KEEP_FOR = dt.timedelta(hours=24)
-
-
-def private_storage():
-    return storages["private"]
 
 
 class ExportJob(models.Model):
