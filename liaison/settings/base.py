@@ -147,6 +147,8 @@ LANGUAGES = [
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
+# ISO dates first in Chinese, as <input type="date"> needs (see liaison/formats/zh_Hans).
+FORMAT_MODULE_PATH = ["liaison.formats"]
 USE_I18N = True
 USE_TZ = True
 
