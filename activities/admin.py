@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from accounts.admin import RegionScopedAdmin
+
 from .models import Activity, ActivityKind, ActivityPhoto, ScoringRule
 
 
@@ -16,7 +18,8 @@ class ActivityPhotoInline(admin.TabularInline):
 
 
 @admin.register(Activity)
-class ActivityAdmin(admin.ModelAdmin):
+class ActivityAdmin(RegionScopedAdmin):
+    region_lookup = "station__region"
     list_display = ["date", "title", "kind", "station"]
     list_filter = ["kind"]
     search_fields = ["title", "summary"]

@@ -933,7 +933,7 @@ class Seeder:
         return self.upsert(user_model, {"pk": user.pk}, values)
 
     def admin_permissions(self):
-        app_labels = ("stations", "representatives", "suggestions")
+        app_labels = ("stations", "representatives", "suggestions", "activities")
         for label in app_labels:  # a database migrated without post_migrate has no Permission rows yet
             create_permissions(apps.get_app_config(label), verbosity=0)
         return list(
