@@ -15,7 +15,14 @@ PUBLIC_CODE_LENGTH = 8
 
 
 def new_code(length: int = PUBLIC_CODE_LENGTH) -> str:
-    return "".join(secrets.choice(ALPHABET) for _ in range(length))
+    # One draw from the operating system for the whole code, each character an independent,
+    # uniform pick from the alphabet (the same distribution as one secrets.choice per character).
+    number = secrets.randbelow(len(ALPHABET) ** length)
+    chars = []
+    for _ in range(length):
+        number, index = divmod(number, len(ALPHABET))
+        chars.append(ALPHABET[index])
+    return "".join(chars)
 
 
 def stable_code(key: str, length: int = PUBLIC_CODE_LENGTH) -> str:

@@ -1,14 +1,16 @@
-"""String values in the shared cache, one round trip each, for the public form's hot path.
+"""The Redis client behind the shared cache, reused, for the public form's hot path.
 
 Django's Redis backend builds a new client object on every call, which on this
-path cost more than the round trip itself. With Redis behind the default cache
-these helpers reuse one client per cache object; with any other backend they
-fall back to Django's cache API, so tests and the embedded default work alike.
+path cost more than the round trip itself. With Redis behind the default cache,
+:func:`redis_client` hands out one client per cache object (the rate limits in
+:mod:`liaison.ratelimit` run their script on it); with any other backend it
+returns None and callers use Django's cache API, so tests and the embedded
+default work alike.
 """
 
 from __future__ import annotations
 
-from django.core.cache import cache, caches
+from django.core.cache import caches
 
 
 def redis_client():
@@ -23,19 +25,3 @@ def redis_client():
         client = backend._cache.get_client(write=True)
         backend._liaison_client = client
     return client
-
-
-def get_text(key: str) -> str | None:
-    redis = redis_client()
-    if redis is None:
-        return cache.get(key)
-    value = redis.get(f"liaison:{key}")
-    return value.decode() if value is not None else None
-
-
-def set_text(key: str, value: str, timeout: int) -> None:
-    redis = redis_client()
-    if redis is None:
-        cache.set(key, value, timeout)
-    else:
-        redis.set(f"liaison:{key}", value, ex=timeout)

@@ -5,23 +5,27 @@ Limits are data: ``settings.RATE_LIMITS`` maps a scope name to a list of
 :func:`hit` counts one attempt in every window of a scope and says whether all
 of them are still within their count.
 
-Each window is one cache key per identifier and period, created with
-``cache.add`` (atomic: only the first writer wins) and then raised with
-``cache.incr`` (atomic on Redis and memcached, under a lock in the local-memory
-cache; the database cache does a read-then-write, so under heavy concurrency it
-may let a few more attempts through, never fewer). Fixed windows are coarse at
-their edges (twice the count within a short span is possible) and that is fine
-for keeping out floods; they cost two cache calls per window.
+Each window is one cache key per identifier and period. With Redis behind the
+cache, every window of one or more scopes is counted by one server-side script
+(INCR, and EXPIRE when the key is new): one round trip, atomic. Other
+backends create the key with ``cache.add`` (atomic: only the first writer wins)
+and raise it with ``cache.incr`` (under a lock in the local-memory cache; the
+database cache does a read-then-write, so under heavy concurrency it may let a
+few more attempts through, never fewer), two cache calls per window. Fixed
+windows are coarse at their edges (twice the count within a short span is
+possible) and that is fine for keeping out floods.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import hmac
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.cache import cache
-from django.utils.crypto import salted_hmac
 
 from liaison import fastcache
 
@@ -32,6 +36,8 @@ KEY_PREFIX = "ratelimit"
 class RateLimitResult:
     allowed: bool
     retry_after: int = 0  # seconds until the tightest exceeded window ends
+    # The window keys this attempt raised, for give_back().
+    counted: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
 
 def client_ip(request) -> str:
@@ -49,11 +55,50 @@ def limits_for(scope: str) -> list[tuple[int, int]]:
     return [(int(count), int(seconds)) for count, seconds in settings.RATE_LIMITS.get(scope, [])]
 
 
-def _key(scope: str, identifier: str, seconds: int, window: int) -> str:
+@functools.lru_cache(maxsize=4)
+def _hmac_key(secret: str) -> bytes:
+    # What django.utils.crypto.salted_hmac derives on every call, derived once per secret.
+    return hashlib.sha256(f"liaison.ratelimit{secret}".encode()).digest()
+
+
+def _digest(identifier: str) -> str:
     # Hashed: phone numbers never sit in the cache in clear, and any identifier
-    # (IPv6 included) becomes a key every cache backend accepts.
-    digest = salted_hmac("liaison.ratelimit", identifier, algorithm="sha256").hexdigest()[:32]
-    return f"{KEY_PREFIX}:{scope}:{seconds}:{window}:{digest}"
+    # (IPv6 included) becomes a key every cache backend accepts. Equal to
+    # salted_hmac("liaison.ratelimit", identifier, algorithm="sha256").
+    return hmac.new(_hmac_key(settings.SECRET_KEY), identifier.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class _Window:
+    count: int
+    seconds: int
+    number: int
+    key: str
+
+    @property
+    def timeout(self) -> int:
+        # The key outlives its window slightly; the window number in the key
+        # starts a fresh counter when the period turns anyway.
+        return self.seconds + 5
+
+
+def _windows(scope: str, identifier: str, now: float) -> list[_Window]:
+    digest = _digest(identifier)
+    windows = []
+    for count, seconds in limits_for(scope):
+        number = int(now // seconds)
+        windows.append(_Window(count, seconds, number, f"{KEY_PREFIX}:{scope}:{seconds}:{number}:{digest}"))
+    return windows
+
+
+def _result(windows: list[_Window], counts: list[int], now: float) -> RateLimitResult:
+    allowed = True
+    retry_after = 0
+    for window, current in zip(windows, counts, strict=True):
+        if current > window.count:
+            allowed = False
+            retry_after = max(retry_after, int((window.number + 1) * window.seconds - now) + 1)
+    return RateLimitResult(allowed=allowed, retry_after=retry_after, counted=tuple(w.key for w in windows))
 
 
 def hit(scope: str, identifier: str) -> RateLimitResult:
@@ -62,42 +107,116 @@ def hit(scope: str, identifier: str) -> RateLimitResult:
     An attempt refused by one window still counts in the others, as attempts
     do. A scope without configured windows always allows.
     """
-    windows = limits_for(scope)
-    if not windows:
+    if not limits_for(scope):
         return RateLimitResult(allowed=True)
+    (result,) = hit_each((scope, identifier))
+    return result
+
+
+def hit_each(*checks: tuple[str, str]) -> list[RateLimitResult | None]:
+    """Count one attempt in each ``(scope, identifier)`` of ``checks``, in order: one result per check.
+
+    Counting stops at the first scope that refuses; the checks after it are
+    ``None`` (not counted). On Redis all of it is one script, one round trip.
+    """
     now = time.time()
-    keyed = []
-    for count, seconds in windows:
-        window = int(now // seconds)
-        # The key outlives its window slightly; the window number in the key
-        # starts a fresh counter when the period turns anyway.
-        keyed.append((count, seconds, window, _key(scope, identifier, seconds, window), seconds + 5))
+    groups = [_windows(scope, identifier, now) for scope, identifier in checks]
+    redis = _redis_client()
+    if redis is None:
+        results: list[RateLimitResult | None] = []
+        for windows in groups:
+            if results and (results[-1] is None or not results[-1].allowed):
+                results.append(None)
+            else:
+                results.append(_result(windows, [_count_in_cache(w.key, w.timeout) for w in windows], now))
+        return results
+
+    keys, args = [], [len(groups)]
+    for windows in groups:
+        args.append(len(windows))
+        for window in windows:
+            keys.append(window.key)
+            args += [window.timeout, window.count]
+    counts = [int(value) for value in _count_script(redis)(keys=keys, args=args)]
+    results = []
+    for windows in groups:
+        if results and (results[-1] is None or not results[-1].allowed):
+            results.append(None)
+        else:
+            results.append(_result(windows, counts[: len(windows)], now))
+            counts = counts[len(windows) :]
+    return results
+
+
+def give_back(*results: RateLimitResult | None) -> None:
+    """Undo the counting of attempts that turned out not to be ones (a form sent back with errors, a double tap)."""
+    keys = [key for result in results if result is not None for key in result.counted]
+    if not keys:
+        return
     redis = _redis_client()
     if redis is not None:
-        counts = _count_on_redis(redis, keyed)
-    else:
-        counts = [_count_in_cache(key, timeout) for _count, _seconds, _window, key, timeout in keyed]
-    allowed = True
-    retry_after = 0
-    for (count, seconds, window, _k, _t), current in zip(keyed, counts, strict=True):
-        if current > count:
-            allowed = False
-            retry_after = max(retry_after, int((window + 1) * seconds - now) + 1)
-    return RateLimitResult(allowed=allowed, retry_after=retry_after)
+        _give_back_script(redis)(keys=keys)
+        return
+    for key in keys:
+        try:
+            cache.decr(key)
+        except ValueError:
+            pass  # expired meanwhile: nothing to give back
 
 
 def _redis_client():
     return fastcache.redis_client()
 
 
-def _count_on_redis(redis, keyed) -> list[int]:
-    """INCR and set the expiry of every window in one round trip (EXPIRE NX keeps the first expiry)."""
-    pipe = redis.pipeline(transaction=False)
-    for _count, _seconds, _window, key, timeout in keyed:
-        pipe.incr(key)
-        pipe.expire(key, timeout, nx=True)
-    replies = pipe.execute()
-    return [int(value) for value in replies[0::2]]
+# ARGV[1]: number of scopes; then per scope its number of windows and, per window, its expiry and count.
+# Each window key (KEYS, in order) is INCRed and gets its expiry when INCR creates it (what EXPIRE NX does
+# on Redis 7, written so that Redis 6 runs it too); after a scope with a
+# window over its count, the later scopes are not counted. Returns the counts, in order.
+_COUNT_LUA = """
+local k = 1
+local a = 2
+local counts = {}
+for _ = 1, tonumber(ARGV[1]) do
+  local n = tonumber(ARGV[a])
+  a = a + 1
+  local refused = false
+  for _ = 1, n do
+    local count = redis.call('INCR', KEYS[k])
+    if count == 1 then redis.call('EXPIRE', KEYS[k], ARGV[a]) end
+    if count > tonumber(ARGV[a + 1]) then refused = true end
+    counts[#counts + 1] = count
+    k = k + 1
+    a = a + 2
+  end
+  if refused then break end
+end
+return counts
+"""
+
+_GIVE_BACK_LUA = """
+for i = 1, #KEYS do
+  if redis.call('EXISTS', KEYS[i]) == 1 then redis.call('DECR', KEYS[i]) end
+end
+return 0
+"""
+
+
+def _script(redis, name: str, source: str):
+    """A script registered once per client (redis-py sends EVALSHA, and loads it when the server lacks it)."""
+    scripts = getattr(redis, "_liaison_scripts", None)
+    if scripts is None:
+        scripts = redis._liaison_scripts = {}
+    if name not in scripts:
+        scripts[name] = redis.register_script(source)
+    return scripts[name]
+
+
+def _count_script(redis):
+    return _script(redis, "count", _COUNT_LUA)
+
+
+def _give_back_script(redis):
+    return _script(redis, "give_back", _GIVE_BACK_LUA)
 
 
 def _count_in_cache(key: str, timeout: int) -> int:

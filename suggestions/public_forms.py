@@ -128,7 +128,9 @@ class PublicSuggestionForm(forms.Form):
 
     category = forms.ModelChoiceField(
         label=_("Category"),
-        queryset=None,
+        # Built once; every form gets a fresh, unevaluated copy (ModelChoiceField clones it), so the list is
+        # read from the database each time it is shown, and never when the citizen chose no category.
+        queryset=active_categories(),
         required=False,
         empty_label=_("Not sure"),
         widget=forms.Select(attrs={"class": "form-select form-select-lg"}),
@@ -204,10 +206,6 @@ class PublicSuggestionForm(forms.Form):
         widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
     )
     idempotency_key = forms.CharField(required=False, widget=forms.HiddenInput)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["category"].queryset = active_categories()
 
     def clean_submitter_phone(self):
         phone = normalize_phone(self.cleaned_data["submitter_phone"])

@@ -8,14 +8,13 @@ staff only.
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -24,7 +23,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from liaison import fastcache, ratelimit
+from liaison import ratelimit
 from representatives.selectors import representative_by_code
 from stations.selectors import station_for_intake
 
@@ -77,30 +76,30 @@ def _typed(post) -> dict:
     return {name: value for name, value in post.items() if name not in ("csrfmiddlewaretoken", "attachments")}
 
 
-SUBMISSION_MEMORY_SECONDS = 24 * 3600
+def _earlier_submission(post) -> Suggestion | None:
+    """The suggestion already made from this form (same key and same text): a double tap or a resubmit.
 
-
-def _submission_key(key: str, content: str) -> str:
-    digest = hashlib.sha256(f"{key}\n{content.strip()}".encode()).hexdigest()[:32]
-    return f"suggest-submitted:{digest}"
-
-
-def _earlier_submission(post) -> str | None:
-    """The tracking code already made from this form (same key and same text), from the cache.
-
-    A cache lookup instead of a database query keeps the public form's hot path
-    short; when the cache has forgotten, the unique key in the database still
-    stops a second suggestion (see suggestion_create).
+    Asked only when a limit refuses, so that a resubmit is never refused: the
+    unique key in the database is the memory of what was submitted (see
+    suggestion_create), and the usual path asks nothing.
     """
-    key = post.get("idempotency_key", "")
-    if not key:
+    try:
+        key = str(uuid.UUID(post.get("idempotency_key", "")))
+    except ValueError:
         return None
-    return fastcache.get_text(_submission_key(key, post.get("content", "")))
+    earlier = Suggestion.objects.filter(idempotency_key=key).only("tracking_code", "content").first()
+    if earlier is None or earlier.content != post.get("content", "").strip():
+        return None
+    return earlier
 
 
-def _remember_submission(key: str, content: str, code: str) -> None:
-    if key:
-        fastcache.set_text(_submission_key(key, content), code, SUBMISSION_MEMORY_SECONDS)
+def _resubmitted(request, *spent) -> HttpResponseRedirect | None:
+    """When a refused post repeats a suggestion already made: the attempts back, and its tracking page."""
+    earlier = _earlier_submission(request.POST)
+    if earlier is None:
+        return None
+    ratelimit.give_back(*spent)
+    return redirect(_success_url(earlier))
 
 
 def _success_url(suggestion: Suggestion) -> str:
@@ -135,36 +134,39 @@ def _suggest(request, *, station, representative, channel):
         form = PublicSuggestionForm(initial={"idempotency_key": str(uuid.uuid4())})
         return _render_form(request, context, form)
 
-    earlier = _earlier_submission(request.POST)
-    if earlier is not None:
-        # A double tap or a resubmit after a network error: the same suggestion, and no rate limit spent.
-        return redirect(reverse("public:track", args=[earlier]) + "?new=1")
-
+    # The post is counted, and tentatively the submission too (given back below when the form is sent
+    # back with errors): both limits in one round trip.
     ip = ratelimit.client_ip(request)
+    posts, by_ip = ratelimit.hit_each(("suggest_post_ip", ip), ("suggest_ip", ip))
     reattach = [upload.name for upload in request.FILES.getlist("attachments")]
     too_many = _("Too many submissions from this network. Please wait a while and try again.")
-    posts = ratelimit.hit("suggest_post_ip", ip)
     if not posts.allowed:
-        form = PublicSuggestionForm(initial=_typed(request.POST))
-        return _render_form(
-            request, context, form, status=429, refused=too_many, reattach=reattach, retry_after=posts.retry_after
+        # A double tap or a resubmit after a network error is the same suggestion, and no rate limit spent.
+        return _resubmitted(request, posts) or _render_form(
+            request,
+            context,
+            PublicSuggestionForm(initial=_typed(request.POST)),
+            status=429,
+            refused=too_many,
+            reattach=reattach,
+            retry_after=posts.retry_after,
         )
 
     form = PublicSuggestionForm(request.POST, request.FILES)
     if not form.is_valid():
+        ratelimit.give_back(by_ip)  # only suggestions actually submitted count against suggest_ip
         return _render_form(request, context, form, reattach=reattach)
 
     cleaned = form.cleaned_data
     phone = cleaned["submitter_phone"]
-    by_ip = ratelimit.hit("suggest_ip", ip)
     if not by_ip.allowed:
-        return _render_form(
+        return _resubmitted(request, posts, by_ip) or _render_form(
             request, context, form, status=429, refused=too_many, reattach=reattach, retry_after=by_ip.retry_after
         )
     by_phone = ratelimit.hit("suggest_phone", phone) if phone else None
     if by_phone is not None and not by_phone.allowed:
         refused = _("Too many suggestions from this mobile number in the last hour. Please try again later.")
-        return _render_form(
+        return _resubmitted(request, posts, by_ip, by_phone) or _render_form(
             request, context, form, status=429, refused=refused, reattach=reattach, retry_after=by_phone.retry_after
         )
 
@@ -184,15 +186,18 @@ def _suggest(request, *, station, representative, channel):
     }
     try:
         suggestion, created = services.suggestion_create(**fields, idempotency_key=cleaned["idempotency_key"])
-        if not created and suggestion.content != cleaned["content"].strip():
-            # The key was used before with other text: a form restored from the browser's history.
-            # It is a new suggestion and gets a key of its own. (A double tap or a resubmit after a
-            # network error sends the same key and text: that is the suggestion already made.)
-            suggestion, created = services.suggestion_create(**fields, idempotency_key=str(uuid.uuid4()))
+        if not created:
+            if suggestion.content == cleaned["content"].strip():
+                # A double tap or a resubmit after a network error: the suggestion already made, and the
+                # attempts just counted are given back.
+                ratelimit.give_back(posts, by_ip, by_phone)
+            else:
+                # The key was used before with other text: a form restored from the browser's history.
+                # It is a new suggestion and gets a key of its own.
+                suggestion, created = services.suggestion_create(**fields, idempotency_key=str(uuid.uuid4()))
     except ValidationError as error:
         form.add_error(None, error.messages)
         return _render_form(request, context, form, reattach=reattach)
-    _remember_submission(cleaned["idempotency_key"], cleaned["content"], suggestion.tracking_code)
     return redirect(_success_url(suggestion))
 
 
