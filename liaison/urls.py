@@ -16,6 +16,8 @@ admin.site.site_title = _("Liaison station portal")
 admin.site.index_title = _("Registries")
 
 urlpatterns = [
+    # The citizen's form and tracking page first: they take the most traffic, and Django tries patterns in order.
+    path("", include("suggestions.public_urls")),
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("accounts.urls")),
@@ -25,7 +27,6 @@ urlpatterns = [
     path("", include("stations.urls")),
     path("", include("representatives.urls")),
     path("", include("suggestions.urls")),
-    path("", include("suggestions.public_urls")),
     path("", include("suggestions.reception_urls")),
     path("", include("suggestions.import_urls")),
     path("", include("suggestions.loop_urls")),
