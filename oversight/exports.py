@@ -14,6 +14,7 @@ import tempfile
 from django.conf import settings
 from django.core.files import File
 from django.db import transaction
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
@@ -29,6 +30,7 @@ from .registers import Register, Scope, get_register, register_scope
 logger = logging.getLogger(__name__)
 
 PROGRESS_EVERY = 2000
+LIST = "list"  # ExportJob.register of the filtered suggestion list
 
 
 def immediate_limit() -> int:
@@ -36,25 +38,19 @@ def immediate_limit() -> int:
     return getattr(settings, "REGISTER_IMMEDIATE_ROWS", 3000)
 
 
-def write_xlsx(register: Register, user, scope: Scope, handle, progress=None, limit: int | None = None) -> int:
-    """Write the register to ``handle``; calls ``progress(rows_written)`` every few thousand rows.
-
-    ``limit`` keeps the first rows only (the benchmark's fixed size).
-    """
+def write_rows(title: str, headers: list, rows, handle, progress=None) -> int:
+    """Write a sheet of ``rows`` under bold ``headers`` to ``handle``; ``progress(n)`` every few thousand rows."""
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(str(register.title)[:31])
+    sheet = workbook.create_sheet(str(title)[:31])
     bold = Font(bold=True)
     header = []
-    for text in register.headers():
-        cell = WriteOnlyCell(sheet, value=text)
+    for text in headers:
+        cell = WriteOnlyCell(sheet, value=str(text))
         cell.font = bold
         header.append(cell)
     sheet.append(header)
     written = 0
-    queryset = register.queryset(scope)
-    if limit is not None:
-        queryset = queryset[:limit]
-    for row in register.rows(user, scope, queryset=queryset):
+    for row in rows:
         sheet.append(cells(sheet, row))
         written += 1
         if progress and written % PROGRESS_EVERY == 0:
@@ -63,26 +59,62 @@ def write_xlsx(register: Register, user, scope: Scope, handle, progress=None, li
     return written
 
 
+def write_xlsx(register: Register, user, scope: Scope, handle, progress=None, limit: int | None = None) -> int:
+    """Write the register to ``handle``; ``limit`` keeps the first rows only (the benchmark's fixed size)."""
+    queryset = register.queryset(scope)
+    if limit is not None:
+        queryset = queryset[:limit]
+    rows = register.rows(user, scope, queryset=queryset)
+    return write_rows(register.title, register.headers(), rows, handle, progress)
+
+
 def filename(register: Register, scope: Scope) -> str:
     where = scope.station.code if scope.station is not None else "all"
     return f"{register.key}-{where}-{timezone.localtime():%Y%m%d-%H%M}.xlsx"
 
 
 def start_job(*, user, register_key: str, scope: Scope, total: int) -> ExportJob:
-    """Record the request and queue the task once the row is committed."""
+    """Record a register export and queue the task once the row is committed."""
     register = get_register(register_key)
     where = scope.station.name if scope.station is not None else _("all stations")
+    return _queue(user, register_key, scope.params(), f"{register.title} · {where}", total)
+
+
+def start_list_job(*, user, querystring: str, total: int) -> ExportJob:
+    """The suggestion list as filtered (its query string), written in the background."""
+    return _queue(user, LIST, {"query": querystring}, _("Suggestions (filtered list)"), total)
+
+
+def _queue(user, register_key: str, params: dict, title: str, total: int) -> ExportJob:
     job = ExportJob.objects.create(
-        requested_by=user,
-        register=register_key,
-        params=scope.params(),
-        title=f"{register.title} · {where}",
-        total=total,
+        requested_by=user, register=register_key, params=params, title=title[:120], total=total
     )
     from .tasks import write_export
 
     transaction.on_commit(lambda: write_export.delay(str(job.pk)))
     return job
+
+
+def _register_file(job: ExportJob, handle, progress) -> tuple[int, str]:
+    register = get_register(job.register)
+    params = job.params or {}
+    scope = register_scope(
+        job.requested_by,
+        station_code=params.get("station", ""),
+        date_from=dt.date.fromisoformat(params["from"]) if params.get("from") else None,
+        date_to=dt.date.fromisoformat(params["to"]) if params.get("to") else None,
+    )
+    return write_xlsx(register, job.requested_by, scope, handle, progress), filename(register, scope)
+
+
+def _list_file(job: ExportJob, handle, progress) -> tuple[int, str]:
+    from suggestions import exports as list_exports
+    from suggestions.views import list_queryset
+
+    _form, suggestions = list_queryset(job.requested_by, QueryDict((job.params or {}).get("query", "")))
+    rows = list_exports.rows(job.requested_by, suggestions)
+    written = write_rows(_("Suggestions"), list_exports.columns(), rows, handle, progress)
+    return written, list_exports.filename("xlsx")
 
 
 @in_portal_language
@@ -94,23 +126,16 @@ def run_job(job_id: str) -> None:
     if not claimed:
         return
     job = ExportJob.objects.select_related("requested_by").get(pk=job_id)
-    register = get_register(job.register)
-    params = job.params or {}
     try:
-        scope = register_scope(
-            job.requested_by,
-            station_code=params.get("station", ""),
-            date_from=dt.date.fromisoformat(params["from"]) if params.get("from") else None,
-            date_to=dt.date.fromisoformat(params["to"]) if params.get("to") else None,
-        )
 
         def progress(done):
             ExportJob.objects.filter(pk=job.pk).update(done=done)
 
         with tempfile.TemporaryFile() as handle:
-            written = write_xlsx(register, job.requested_by, scope, handle, progress)
+            build = _list_file if job.register == LIST else _register_file
+            written, name = build(job, handle, progress)
             handle.seek(0)
-            job.file.save(filename(register, scope), File(handle), save=False)
+            job.file.save(name, File(handle), save=False)
         ExportJob.objects.filter(pk=job.pk).update(
             status=ExportJob.Status.DONE, done=written, total=written, file=job.file.name, finished_at=timezone.now()
         )

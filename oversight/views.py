@@ -265,3 +265,17 @@ def station_dashboard(request, code):
             ),
         },
     )
+
+
+@require_POST
+def list_export(request):
+    """The suggestion list's Excel button: small lists download at once, large ones go to a background export."""
+    from suggestions.views import list_queryset
+
+    _form, suggestions = list_queryset(request.user, request.GET)
+    querystring = request.GET.urlencode()
+    total = suggestions.count()
+    if total <= exports.immediate_limit():
+        return redirect(reverse("suggestions:export_xlsx") + (f"?{querystring}" if querystring else ""))
+    job = exports.start_list_job(user=request.user, querystring=querystring, total=total)
+    return redirect("oversight:export", pk=job.pk)

@@ -14,7 +14,7 @@ from accounts import permissions
 from liaison.spreadsheet import cells
 
 
-def _columns():
+def columns():
     return [
         _("Tracking code"),
         _("Received"),
@@ -32,7 +32,7 @@ def _columns():
     ]
 
 
-def _rows(user, suggestions):
+def rows(user, suggestions):
     for s in suggestions.iterator(chunk_size=2000):
         phone = permissions.phone_shown_to(user, s, s.submitter_phone)
         yield [
@@ -57,7 +57,7 @@ class _Echo:
         return value
 
 
-def _filename(ext: str) -> str:
+def filename(ext: str) -> str:
     return f"suggestions-{timezone.localtime():%Y%m%d-%H%M}.{ext}"
 
 
@@ -66,20 +66,20 @@ def csv_response(user, suggestions) -> StreamingHttpResponse:
 
     def lines():
         # A byte-order mark so that Excel opens the Chinese text as UTF-8.
-        yield "\ufeff" + writer.writerow(_columns())
-        for row in _rows(user, suggestions):
+        yield "\ufeff" + writer.writerow(columns())
+        for row in rows(user, suggestions):
             yield writer.writerow(row)
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{_filename("csv")}"'
+    response["Content-Disposition"] = f'attachment; filename="{filename("csv")}"'
     return response
 
 
 def xlsx_response(user, suggestions) -> FileResponse:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("Suggestions"))
-    sheet.append(_columns())
-    for row in _rows(user, suggestions):
+    sheet.append(columns())
+    for row in rows(user, suggestions):
         sheet.append(cells(sheet, row))
     handle = tempfile.TemporaryFile()
     workbook.save(handle)
@@ -87,6 +87,6 @@ def xlsx_response(user, suggestions) -> FileResponse:
     return FileResponse(
         handle,
         as_attachment=True,
-        filename=_filename("xlsx"),
+        filename=filename("xlsx"),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )

@@ -79,14 +79,20 @@ def _drill_down_chips(form, filters) -> list[str]:
     return chips
 
 
+def list_queryset(user, data) -> tuple[SuggestionFilterForm, object]:
+    """The filter form and the rows it selects for ``user``: the page, its exports and background exports."""
+    if not _may_use_list(user):
+        raise PermissionDenied(_("The suggestion list is for station staff, representatives and committee admins."))
+    form = SuggestionFilterForm(data or None, stations=_station_choices(user))
+    form.filters = _filters_from(form)
+    return form, selectors.suggestion_list(user, form.filters)
+
+
 def suggestion_list(request, export: str = ""):
     """The one list of suggestions, scoped to the user; ``export`` gives the same rows as CSV or XLSX."""
-    if not _may_use_list(request.user):
-        raise PermissionDenied(_("The suggestion list is for station staff, representatives and committee admins."))
-    stations = _station_choices(request.user)
-    form = SuggestionFilterForm(request.GET or None, stations=stations)
-    filters = _filters_from(form)
-    suggestions = selectors.suggestion_list(request.user, filters)
+    form, suggestions = list_queryset(request.user, request.GET)
+    stations = form.fields["station"].queryset
+    filters = form.filters
     if export == "csv":
         return exports.csv_response(request.user, suggestions)
     if export == "xlsx":
