@@ -6,6 +6,7 @@ in Pillow as JPEG, PNG, WebP or GIF, a PDF must start with ``%PDF-``.
 
 from __future__ import annotations
 
+import io
 import re
 import uuid
 from pathlib import PurePosixPath
@@ -13,9 +14,10 @@ from pathlib import PurePosixPath
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
-from PIL import Image
+from PIL import Image, ImageOps
 
 from .forms import MOBILE_RE
 from .selectors import active_categories
@@ -91,7 +93,30 @@ def inspect_upload(upload) -> UploadedAttachment:
         finally:
             upload.seek(0)
         content_type, extension = IMAGE_FORMATS[image_format]
+        upload = without_metadata(upload, image_format)
     return UploadedAttachment(name=_safe_name(name, extension), content_type=content_type, content=upload)
+
+
+def without_metadata(upload, image_format: str):
+    """The photo without its EXIF block (GPS position, device, time), turned upright first.
+
+    A phone photo tells where it was taken; citizens' and activities' photos are
+    seen by staff and units who need the picture, not the place it was taken from.
+    Photos without EXIF are kept byte for byte; GIFs are never re-encoded.
+    """
+    if image_format == "GIF":
+        return upload
+    upload.seek(0)
+    with Image.open(upload, formats=[image_format]) as image:
+        if not image.getexif() and "exif" not in image.info:
+            upload.seek(0)
+            return upload
+        upright = ImageOps.exif_transpose(image)
+        buffer = io.BytesIO()
+        options = {"quality": 90} if image_format in ("JPEG", "WEBP") else {}
+        upright.save(buffer, format=image_format, **options)
+    upload.seek(0)
+    return ContentFile(buffer.getvalue(), name=upload.name or "photo")
 
 
 class MultipleFileInput(forms.FileInput):

@@ -622,3 +622,28 @@ def test_too_short_content_gets_a_plain_message(en_client, world):
     assert "Please describe it in at least 10 characters." in response.content.decode()
     assert "路灯坏了</textarea>" in response.content.decode()
     assert not Suggestion.objects.exists()
+
+
+def test_a_photos_gps_position_is_removed_and_the_photo_kept_upright():
+    """Phone photos carry where they were taken; the portal keeps the picture, not the place."""
+    import io as _io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image as _Image
+
+    from suggestions.public_forms import inspect_upload
+
+    exif = _Image.Exif()
+    exif[0x0112] = 6  # orientation: rotate 90° to view
+    exif[0x8825] = {1: "N", 2: (34.0, 47.0, 0.0), 3: "E", 4: (114.0, 18.0, 0.0)}  # GPS of 开封
+    buffer = _io.BytesIO()
+    _Image.new("RGB", (40, 20), "red").save(buffer, format="JPEG", exif=exif)
+    checked = inspect_upload(SimpleUploadedFile("phone.jpg", buffer.getvalue(), content_type="image/jpeg"))
+    checked.content.seek(0)
+    with _Image.open(checked.content) as image:
+        assert not image.getexif().get_ifd(0x8825)  # no GPS block
+        assert image.size == (20, 40)  # turned upright before the orientation tag went
+    plain = _io.BytesIO()
+    _Image.new("RGB", (8, 8), "blue").save(plain, format="PNG")
+    untouched = SimpleUploadedFile("plain.png", plain.getvalue(), content_type="image/png")
+    assert inspect_upload(untouched).content is untouched  # nothing to remove: kept byte for byte
