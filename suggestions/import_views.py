@@ -49,7 +49,7 @@ def _session_key(station) -> str:
 
 
 def _stash_path(token: str) -> str:
-    return f"imports/{token}.xlsx"
+    return f"{importer.STASH_DIR}/{token}.xlsx"
 
 
 def _stash(request, station, data: bytes) -> None:

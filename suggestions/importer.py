@@ -499,3 +499,30 @@ def template_workbook(*, example_category: str = "") -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+STASH_DIR = "imports"
+STASH_KEEP = dt.timedelta(days=1)
+
+
+def purge_stale_stashes(now: dt.datetime | None = None) -> int:
+    """Delete uploaded registers left waiting for confirmation longer than a day (beat, hourly).
+
+    A preview that is confirmed or cancelled removes its file at once; one whose page
+    was simply closed would otherwise keep a citizen-data spreadsheet on disk for good.
+    """
+    from django.core.files.storage import storages
+
+    storage = storages["private"]
+    now = now or timezone.now()
+    try:
+        _dirs, files = storage.listdir(STASH_DIR)
+    except FileNotFoundError:
+        return 0
+    removed = 0
+    for name in files:
+        path = f"{STASH_DIR}/{name}"
+        if storage.get_modified_time(path) < now - STASH_KEEP:
+            storage.delete(path)
+            removed += 1
+    return removed

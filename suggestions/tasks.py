@@ -49,3 +49,10 @@ def sweep_deadlines() -> dict:
     result = supervision.deadline_sweep()
     result["closed_unrated"] = loop.close_unrated()
     return result
+
+
+@shared_task(ignore_result=True)
+def purge_stale_imports() -> int:
+    from .importer import purge_stale_stashes
+
+    return purge_stale_stashes()

@@ -238,6 +238,7 @@ CELERY_BEAT_SCHEDULE = {
     "generate-reception-days": {"task": "stations.tasks.generate_reception_days", "schedule": 6 * 3600.0},
     "flag-missed-reception-days": {"task": "stations.tasks.flag_missed_reception_days", "schedule": 15 * 60.0},
     "purge-expired-exports": {"task": "oversight.tasks.purge_expired_exports", "schedule": 3600.0},
+    "purge-stale-imports": {"task": "suggestions.tasks.purge_stale_imports", "schedule": 3600.0},
     "warm-dashboards": {"task": "oversight.tasks.warm_dashboards", "schedule": 4 * 60.0},
 }
 

@@ -485,3 +485,19 @@ def test_a_long_run_of_empty_rows_ends_the_register(db):
     rows.append(["2024-01-01", "走访", "空行之后", "内容"])
     preview = importer.parse_register(workbook_bytes(rows))
     assert [row.title for row in preview.rows] == ["第一条"]
+
+
+def test_a_preview_left_waiting_is_removed_after_a_day():
+    import datetime as _dt
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import storages
+    from django.utils import timezone as _tz
+
+    from suggestions.importer import purge_stale_stashes
+
+    storage = storages["private"]
+    storage.save("imports/abandoned.xlsx", ContentFile(b"PK..."))
+    assert purge_stale_stashes(now=_tz.now()) == 0  # still within the day
+    assert purge_stale_stashes(now=_tz.now() + _dt.timedelta(days=1, minutes=1)) == 1
+    assert not storage.exists("imports/abandoned.xlsx")
