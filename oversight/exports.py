@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.files import File
 from django.db import transaction
 from django.http import QueryDict
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
@@ -23,6 +24,7 @@ from openpyxl.styles import Font
 
 from liaison.i18n import in_portal_language
 from liaison.spreadsheet import cells
+from suggestions.models import Notification
 
 from .models import KEEP_FOR, ExportJob
 from .registers import Register, Scope, get_register, register_scope
@@ -138,6 +140,11 @@ def run_job(job_id: str) -> None:
             job.file.save(name, File(handle), save=False)
         ExportJob.objects.filter(pk=job.pk).update(
             status=ExportJob.Status.DONE, done=written, total=written, file=job.file.name, finished_at=timezone.now()
+        )
+        Notification.objects.create(
+            user=job.requested_by,
+            text=(_("Your export is ready: %(title)s") % {"title": job.title})[:300],
+            url=reverse("oversight:export", args=[job.pk]),
         )
     except Exception as exc:
         logger.exception("Export %s failed", job.pk)

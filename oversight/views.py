@@ -142,10 +142,11 @@ def _require_books(user):
 def register_index(request):
     _require_books(request.user)
     stations = list(managed_station_choices(request.user).only("pk", "code", "name")[:500])
+    jobs = list(ExportJob.objects.filter(requested_by=request.user).order_by("-created_at")[:10])
     return render(
         request,
         "oversight/registers.html",
-        {"registers": registers.REGISTERS.values(), "stations": stations},
+        {"registers": registers.REGISTERS.values(), "stations": stations, "jobs": jobs},
     )
 
 

@@ -38,6 +38,9 @@ def test_a_large_list_is_written_in_the_background_with_the_same_filters(
     titles = sorted(row[6] for row in sheet.iter_rows(min_row=2, values_only=True))
     assert titles == ["路灯不亮0", "路灯不亮1", "路灯不亮2"]  # the staff's own station, as filtered
     assert login(world.other_staff).get(status["download"]).status_code == 404
+    # The bell says the file is ready, and the registers page lists it.
+    assert world.staff.notifications.filter(url=response.url).exists()
+    assert "意见建议（筛选结果）" in login(world.staff).get(reverse("oversight:registers")).content.decode()
 
 
 def test_the_list_export_is_refused_to_a_handler(login, world, items):
