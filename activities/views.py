@@ -166,7 +166,12 @@ def performance(request, code):
     period = scoring.parse_period(request.GET.get("period", ""))
     total, lines = scoring.breakdown(rep, period)
     today = timezone.localdate()
-    items = Suggestion.objects.filter(Q(assessor=rep) | Q(representative=rep), duplicate_of__isnull=True)
+    # Their items, as far as the viewer may see them (a committee admin of one county does not read another's).
+    items = Suggestion.objects.filter(
+        Q(assessor=rep) | Q(representative=rep),
+        permissions.visible_suggestions_q(request.user),
+        duplicate_of__isnull=True,
+    )
     stage_counts = dict(items.values_list("stage").annotate(n=Count("id")).order_by())
     duties = list(
         ReceptionDay.objects.filter(on_duty=rep, date__gte=today, is_cancelled=False)
