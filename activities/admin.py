@@ -1,12 +1,30 @@
 from django.contrib import admin
 
+from accounts import permissions
 from accounts.admin import RegionScopedAdmin
 
 from .models import Activity, ActivityKind, ActivityPhoto, ScoringRule
 
 
+class TopCommitteeEditsAdmin(admin.ModelAdmin):
+    """Rules that hold for every county: kept by the top-level committee; other committees read them."""
+
+    def _may_edit(self, request) -> bool:
+        user = request.user
+        return user.is_superuser or any(path.count("/") == 1 for path in permissions.committee_region_paths(user))
+
+    def has_add_permission(self, request):
+        return self._may_edit(request) and super().has_add_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._may_edit(request) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._may_edit(request) and super().has_delete_permission(request, obj)
+
+
 @admin.register(ActivityKind)
-class ActivityKindAdmin(admin.ModelAdmin):
+class ActivityKindAdmin(TopCommitteeEditsAdmin):
     list_display = ["name", "order", "is_active"]
     list_editable = ["order", "is_active"]
 
@@ -29,7 +47,7 @@ class ActivityAdmin(RegionScopedAdmin):
 
 
 @admin.register(ScoringRule)
-class ScoringRuleAdmin(admin.ModelAdmin):
+class ScoringRuleAdmin(TopCommitteeEditsAdmin):
     list_display = ["__str__", "points", "within_days", "cap", "is_active"]
     list_editable = ["points", "within_days", "cap", "is_active"]
     list_filter = ["basis", "is_active"]

@@ -507,3 +507,24 @@ def test_ranking_and_performance_query_counts_do_not_grow(
         big_page = count_queries(client, page_url)
     assert big_ranking == small_ranking
     assert big_page == small_page
+
+
+def test_only_the_top_committee_edits_the_scoring_rules_in_the_admin(world, rf):
+    """Rules hold for every county: a county committee reads them, the city committee keeps them."""
+    from django.contrib import admin as django_admin
+    from django.contrib.auth.models import Permission
+
+    from activities.admin import ScoringRuleAdmin
+
+    model_admin = ScoringRuleAdmin(ScoringRule, django_admin.site)
+    perms = Permission.objects.filter(content_type__app_label="activities", codename__endswith="scoringrule")
+    for user in (world.admin, world.city_admin):
+        user.is_staff = True
+        user.save()
+        user.user_permissions.add(*perms)
+    county, city = rf.get("/"), rf.get("/")
+    county.user = type(world.admin).objects.get(pk=world.admin.pk)
+    city.user = type(world.city_admin).objects.get(pk=world.city_admin.pk)
+    assert model_admin.has_view_permission(county) and not model_admin.has_change_permission(county)
+    assert not model_admin.has_add_permission(county) and not model_admin.has_delete_permission(county)
+    assert model_admin.has_change_permission(city) and model_admin.has_add_permission(city)
