@@ -3,8 +3,8 @@
 Definitions (shown on the page as well):
 
 - *received*: suggestions received in the period, merged duplicates left out;
-- *overdue now*: open assignments (awaiting acceptance or accepted) past their reply
-  deadline, or still unaccepted past the acceptance deadline;
+- *overdue now*: items with an open assignment (awaiting acceptance or accepted) past
+  its reply deadline, or still unaccepted past the acceptance deadline;
 - *on-time rate*: lead-unit replies given on or before the reply deadline (extensions
   included) over all lead-unit replies;
 - *satisfaction rate*: 满意 + 基本满意 ratings over all ratings given;
@@ -38,10 +38,8 @@ from stations.models import ReceptionDay, Region, StandardItem, Station
 from suggestions.models import Assignment, Category, Outcome, Rating, Stage, Suggestion
 from suggestions.supervision import colour_conditions, late_q
 
-OPEN = (Assignment.Status.PENDING, Assignment.Status.ACCEPTED)
 SATISFIED_OUTCOMES = (Outcome.SATISFIED, Outcome.BASICALLY_SATISFIED)
 STAGES = [Stage.COLLECT, Stage.ASSESS, Stage.ASSIGN, Stage.FEEDBACK, Stage.CLOSED]
-BOARD_ROWS = 30
 
 
 @dataclass
