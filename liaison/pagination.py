@@ -43,4 +43,5 @@ def querystring_without_page(request) -> str:
     """The current filters, to carry into page links and exports."""
     query = request.GET.copy()
     query.pop("page", None)
+    query.pop("refresh", None)  # "count again" applies to the page it was clicked on, not to the next ones
     return query.urlencode()
