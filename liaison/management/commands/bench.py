@@ -133,6 +133,13 @@ class Command(BaseCommand):
         ]
         pages += [(f"committee dashboard, {label}, counted figures kept", admin_client, url) for label, url in views]
         pages.append(("station dashboard (station staff)", staff_client, f"/stations/{station.code}/dashboard/"))
+        year = timezone.localdate().year
+        pages.append(
+            ("performance ranking, this year, counted afresh", admin_client, f"/performance/?period={year}&refresh=1")
+        )
+        pages.append(
+            ("performance ranking, this year, counted scores kept", admin_client, f"/performance/?period={year}")
+        )
         self._run(pages, requests)
 
     def _export(self, rows: int):
