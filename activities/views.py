@@ -1,12 +1,9 @@
 """Activities (履职活动), the performance ranking and each representative's own page."""
 
-import hashlib
 from collections import defaultdict
 from decimal import Decimal
 
-from django.conf import settings
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.http import Http404
@@ -16,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import permissions
+from liaison.kept import kept, scope_of
 from liaison.pagination import paginate, querystring_without_page
 from representatives.models import Representative
 from stations.models import ReceptionDay
@@ -125,18 +123,14 @@ def activity_photo(request, pk):
 
 def _kept_scores(request, reps, period, data):
     """Scores of the ranking, kept like the dashboard's figures (counting 2,000 representatives' year takes seconds)."""
-    seconds = getattr(settings, "DASHBOARD_CACHE_SECONDS", 0)
-    if not seconds:
-        return scoring.scores(reps.values("pk"), period), timezone.now()
-    scope = "*" if request.user.is_superuser else ",".join(sorted(permissions.committee_region_paths(request.user)))
     group = data.get("group")
-    raw = repr((scope, period.key, data.get("level", ""), group.pk if group else None, timezone.localdate()))
-    key = "ranking:" + hashlib.sha1(raw.encode()).hexdigest()
-    kept = None if request.GET.get("refresh") == "1" else cache.get(key)
-    if kept is None:
-        kept = (scoring.scores(reps.values("pk"), period), timezone.now())
-        cache.set(key, kept, seconds)
-    return kept
+    parts = (scope_of(request.user), period.key, data.get("level", ""), group.pk if group else None)
+    return kept(
+        "ranking",
+        (*parts, timezone.localdate().isoformat()),
+        lambda: (scoring.scores(reps.values("pk"), period), timezone.now()),
+        refresh=request.GET.get("refresh") == "1",
+    )
 
 
 def ranking(request):

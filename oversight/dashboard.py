@@ -18,14 +18,12 @@ page links each number to the rows behind it.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db.models import Avg, Count, F, Q, QuerySet, Subquery
 from django.db.models.functions import TruncDate, TruncMonth
@@ -34,6 +32,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import permissions
+from liaison.kept import kept, scope_of
 from stations.models import ReceptionDay, Region, StandardItem, Station
 from suggestions.models import Assignment, Category, Outcome, Rating, Stage, Suggestion
 from suggestions.supervision import colour_conditions, late_q
@@ -164,35 +163,20 @@ def committee_dashboard(
 def cached_committee_dashboard(
     user, filters: DashboardFilters, today: dt.date | None = None, category_names=None, *, refresh: bool = False
 ) -> Dashboard:
-    """The committee dashboard, kept for ``DASHBOARD_CACHE_SECONDS`` per scope, filters and day.
+    """The committee dashboard, kept per scope, filters and day (see :mod:`liaison.kept`).
 
-    Figures over hundreds of thousands of items take a second to add up; a committee
-    reads the same ones many times a day. Beat warms every committee's default view
-    (:func:`warm_committee_dashboards`), the page shows when the figures were counted,
-    and "refresh" counts them again. Drill-down lists are always live.
+    Beat warms every committee's default view (:func:`warm_committee_dashboards`); the
+    page shows when the figures were counted and "count again" counts them afresh.
+    Drill-down lists are always live.
     """
-    seconds = getattr(settings, "DASHBOARD_CACHE_SECONDS", 0)
-    if not seconds:
-        return committee_dashboard(user, filters, today, category_names)
     today = today or timezone.localdate()
-    key = _cache_key(user, filters, today)
-    board = None if refresh else cache.get(key)
-    if board is None:
-        board = committee_dashboard(user, filters, today, category_names)
-        cache.set(key, board, seconds)
-    return board
-
-
-def _cache_key(user, filters: DashboardFilters, today: dt.date) -> str:
-    scope = "*" if user.is_superuser else ",".join(sorted(permissions.committee_region_paths(user)))
-    raw = repr((scope, sorted(filters.list_params().items()), today.isoformat()))
-    return "dashboard:" + hashlib.sha1(raw.encode()).hexdigest()
+    parts = (scope_of(user), sorted(filters.list_params().items()), today.isoformat())
+    return kept("dashboard", parts, lambda: committee_dashboard(user, filters, today, category_names), refresh=refresh)
 
 
 def warm_committee_dashboards() -> int:
     """Count the default view of every committee's scope ahead of the first visitor (beat, every few minutes)."""
-    seconds = getattr(settings, "DASHBOARD_CACHE_SECONDS", 0)
-    if not seconds:
+    if not getattr(settings, "DASHBOARD_CACHE_SECONDS", 0):
         return 0
     seen, warmed = set(), 0
     admins = get_user_model().objects.filter(committee_regions__isnull=False).distinct().order_by("pk")
