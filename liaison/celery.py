@@ -40,7 +40,7 @@ class AtomicFilesystemTransport(filesystem.Transport):
     def __init__(self, client, **kwargs):
         options = client.transport_options or {}
         # The transport raises FileNotFoundError on missing folders; make them first.
-        for key in ("data_folder_in", "data_folder_out", "processed_folder"):
+        for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
             if options.get(key):
                 Path(options[key]).mkdir(parents=True, exist_ok=True)
         super().__init__(client, **kwargs)
