@@ -116,39 +116,64 @@ def _aware(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time.min, tzinfo=timezone.get_current_timezone())
 
 
-def _rows(basis: str, reps, start: dt.date, end: dt.date, today: dt.date, labels: bool, within_days: int = 0):
-    """(representative id, date, activity kind id, text, url) for every record of ``basis`` in [start, end]."""
-    since, until = _aware(start), _aware(end + dt.timedelta(days=1))
+def _simple_records(basis: str, reps, start: dt.date, end: dt.date, today: dt.date):
+    """Duties, closures and activities in [start, end] with ``rep``, ``kind``, ``day``, ``ref`` and ``text``.
+
+    The one definition of what these rules count, read record by record for a
+    representative's page and grouped by quarter for the ranking. ``None`` for the
+    rules that need each item's first step (triage, proposals).
+    """
     if basis == ScoringRule.Basis.DUTY:
-        through = ReceptionDay.on_duty.through.objects.filter(
+        return ReceptionDay.on_duty.through.objects.filter(
             representative__in=reps,
             receptionday__date__gte=start,
             receptionday__date__lte=min(end, today),
             receptionday__is_cancelled=False,
             receptionday__missed_flagged_at__isnull=True,
+        ).annotate(
+            rep=F("representative_id"),
+            kind=Value(None, IntegerField()),
+            day=F("receptionday__date"),
+            ref=F("receptionday_id"),
+            text=F("receptionday__station__name"),
         )
-        for rep, day_id, day, station in through.values_list(
-            "representative_id", "receptionday_id", "receptionday__date", "receptionday__station__name"
-        ).order_by("receptionday__date", "receptionday_id"):
-            text = _("Reception day at %(station)s") % {"station": station} if labels else ""
-            yield rep, day, None, text, reverse("reception:day", args=[day_id]) if labels else ""
-    elif basis == ScoringRule.Basis.SATISFIED:
-        items = Suggestion.objects.filter(
-            assessor__in=reps, outcome=Outcome.SATISFIED, closed_at__gte=since, closed_at__lt=until
-        )
-        for rep, closed, code, title in items.values_list(
-            "assessor_id", "closed_at", "tracking_code", "title"
-        ).order_by("closed_at", "id"):
-            url = reverse("suggestions:detail", args=[code]) if labels else ""
-            yield rep, timezone.localdate(closed), None, title, url
-    elif basis == ScoringRule.Basis.ACTIVITY:
-        through = Activity.representatives.through.objects.filter(
+    if basis == ScoringRule.Basis.SATISFIED:
+        return Suggestion.objects.filter(
+            assessor__in=reps,
+            outcome=Outcome.SATISFIED,
+            closed_at__gte=_aware(start),
+            closed_at__lt=_aware(end + dt.timedelta(days=1)),
+        ).annotate(
+            rep=F("assessor_id"), kind=Value(None, IntegerField()), day=F("closed_at"), ref=F("tracking_code"),
+            text=F("title"),
+        )  # fmt: skip
+    if basis == ScoringRule.Basis.ACTIVITY:
+        return Activity.representatives.through.objects.filter(
             representative__in=reps, activity__date__gte=start, activity__date__lte=end
-        )
-        for rep, day, kind, title, pk in through.values_list(
-            "representative_id", "activity__date", "activity__kind_id", "activity__title", "activity_id"
-        ).order_by("activity__date", "activity_id"):
-            yield rep, day, kind, title, reverse("activities:detail", args=[pk]) if labels else ""
+        ).annotate(
+            rep=F("representative_id"), kind=F("activity__kind_id"), day=F("activity__date"), ref=F("activity_id"),
+            text=F("activity__title"),
+        )  # fmt: skip
+    return None
+
+
+def _label(basis: str, ref, text: str) -> tuple[str, str]:
+    if basis == ScoringRule.Basis.DUTY:
+        return _("Reception day at %(station)s") % {"station": text}, reverse("reception:day", args=[ref])
+    if basis == ScoringRule.Basis.SATISFIED:
+        return text, reverse("suggestions:detail", args=[ref])
+    return text, reverse("activities:detail", args=[ref])
+
+
+def _rows(basis: str, reps, start: dt.date, end: dt.date, today: dt.date, labels: bool, within_days: int = 0):
+    """(representative id, date, activity kind id, text, url) for every record of ``basis`` in [start, end]."""
+    since, until = _aware(start), _aware(end + dt.timedelta(days=1))
+    records = _simple_records(basis, reps, start, end, today)
+    if records is not None:
+        for rep, day, kind, ref, text in records.values_list("rep", "day", "kind", "ref", "text").order_by("day", "pk"):
+            if isinstance(day, dt.datetime):
+                day = timezone.localdate(day)
+            yield (rep, day, kind, *(_label(basis, ref, text) if labels else ("", "")))
     elif basis in (ScoringRule.Basis.PROPOSAL, ScoringRule.Basis.TRIAGE):
         actions = (Action.MARK_PROPOSAL,) if basis == ScoringRule.Basis.PROPOSAL else TRIAGE_ACTIONS
         # The first such step on each item, wherever it falls, counts in the period it falls in: an item
@@ -245,24 +270,7 @@ def _counts(basis: str, reps, period: Period, today: dt.date, within_days: int) 
     triage and proposals need each item's first step, so their rows come back and are
     counted here.
     """
-    since, until = _aware(period.start), _aware(period.end + dt.timedelta(days=1))
-    grouped = None
-    if basis == ScoringRule.Basis.DUTY:
-        grouped = ReceptionDay.on_duty.through.objects.filter(
-            representative__in=reps,
-            receptionday__date__gte=period.start,
-            receptionday__date__lte=min(period.end, today),
-            receptionday__is_cancelled=False,
-            receptionday__missed_flagged_at__isnull=True,
-        ).annotate(rep=F("representative_id"), kind=Value(None, IntegerField()), day=F("receptionday__date"))
-    elif basis == ScoringRule.Basis.SATISFIED:
-        grouped = Suggestion.objects.filter(
-            assessor__in=reps, outcome=Outcome.SATISFIED, closed_at__gte=since, closed_at__lt=until
-        ).annotate(rep=F("assessor_id"), kind=Value(None, IntegerField()), day=F("closed_at"))
-    elif basis == ScoringRule.Basis.ACTIVITY:
-        grouped = Activity.representatives.through.objects.filter(
-            representative__in=reps, activity__date__gte=period.start, activity__date__lte=period.end
-        ).annotate(rep=F("representative_id"), kind=F("activity__kind_id"), day=F("activity__date"))
+    grouped = _simple_records(basis, reps, period.start, period.end, today)
     counts: Counter = Counter()
     if grouped is not None:
         rows = (

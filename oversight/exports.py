@@ -113,7 +113,7 @@ def _list_file(job: ExportJob, handle, progress) -> tuple[int, str]:
     from suggestions import exports as list_exports
     from suggestions.views import list_queryset
 
-    _form, suggestions = list_queryset(job.requested_by, QueryDict((job.params or {}).get("query", "")))
+    _form, _filters, suggestions = list_queryset(job.requested_by, QueryDict((job.params or {}).get("query", "")))
     rows = list_exports.rows(job.requested_by, suggestions)
     written = write_rows(_("Suggestions"), list_exports.columns(), rows, handle, progress)
     return written, list_exports.filename("xlsx")

@@ -50,7 +50,7 @@ class DashboardFilterForm(forms.Form):
         self.fields["category"].choices = [("", _("All categories"))] + [(c.pk, c.name) for c in categories]
         for field in self.fields.values():
             css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
-            field.widget.attrs["class"] = f"{css} form-select-sm form-control-sm"
+            field.widget.attrs["class"] = f"{css} {css}-sm"
 
     def clean(self):
         data = super().clean()

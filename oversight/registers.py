@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts import permissions
-from activities.models import Activity
+from activities.models import Activity, ActivityPhoto
 from stations.models import ReceptionDay, Station, Visit
 from suggestions.models import Assignment, Channel, Rating, Reply, Stage, Suggestion
 
@@ -291,9 +291,7 @@ class ActivityRegister(Register):
                 "activity_id", "representative__name"
             ):
                 people[activity].append(name)
-            for activity in Activity.photos.rel.related_model.objects.filter(activity_id__in=ids).values_list(
-                "activity_id", flat=True
-            ):
+            for activity in ActivityPhoto.objects.filter(activity_id__in=ids).values_list("activity_id", flat=True):
                 photos[activity] += 1
             for aid, date, kind, station, title, summary in batch:
                 yield [date.isoformat(), kind, station, title, "、".join(people.get(aid, [])), summary, photos[aid]]

@@ -16,7 +16,7 @@ from activities.models import Activity
 from liaison.pagination import paginate, querystring_without_page
 from stations.models import Region, StandardItem, Station
 from stations.selectors import managed_station_choices, upcoming_reception_days
-from suggestions.selectors import active_categories
+from suggestions.models import Category
 
 from . import dashboard, exports, registers
 from .forms import DashboardFilterForm, RegisterFilterForm
@@ -36,8 +36,10 @@ def committee_dashboard(request):
         .only("pk", "name", "path", "full_name")
         .order_by("path")
     )
-    categories = list(active_categories().only("pk", "name"))
-    form = DashboardFilterForm(request.GET or None, regions=regions, categories=categories)
+    # One read for both: every category's name (a retired category's items keep theirs), the filter offers those in use.
+    categories = list(Category.objects.only("pk", "name", "is_active", "order"))
+    in_use = [c for c in categories if c.is_active]
+    form = DashboardFilterForm(request.GET or None, regions=regions, categories=in_use)
     filters = form.filters(today)
     board = dashboard.cached_committee_dashboard(
         request.user,
@@ -63,7 +65,7 @@ def committee_dashboard(request):
 
 
 def _headline(board: dashboard.Dashboard) -> list[dashboard.Figure]:
-    f, percent = board.filters, "%"
+    f = board.filters
     return [
         dashboard.Figure(_("Suggestions received"), board.received, f.drill()),
         dashboard.Figure(
@@ -71,13 +73,13 @@ def _headline(board: dashboard.Dashboard) -> list[dashboard.Figure]:
         ),
         dashboard.Figure(
             _("On-time rate"),
-            f"{board.on_time_rate}{percent}" if board.on_time_rate is not None else "—",
+            f"{board.on_time_rate}%" if board.on_time_rate is not None else "—",
             f.drill(replied=1),
             hint=_("%(n)s lead-unit replies") % {"n": board.replied},
         ),
         dashboard.Figure(
             _("Satisfaction rate"),
-            f"{board.satisfaction_rate}{percent}" if board.satisfaction_rate is not None else "—",
+            f"{board.satisfaction_rate}%" if board.satisfaction_rate is not None else "—",
             f.drill(outcome="ok"),
             hint=_("%(n)s ratings") % {"n": board.rated},
         ),
@@ -273,7 +275,7 @@ def list_export(request):
     """The suggestion list's Excel button: small lists download at once, large ones go to a background export."""
     from suggestions.views import list_queryset
 
-    _form, suggestions = list_queryset(request.user, request.GET)
+    _form, _filters, suggestions = list_queryset(request.user, request.GET)
     querystring = request.GET.urlencode()
     total = suggestions.count()
     if total <= exports.immediate_limit():

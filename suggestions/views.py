@@ -79,20 +79,19 @@ def _drill_down_chips(form, filters) -> list[str]:
     return chips
 
 
-def list_queryset(user, data) -> tuple[SuggestionFilterForm, object]:
-    """The filter form and the rows it selects for ``user``: the page, its exports and background exports."""
+def list_queryset(user, data):
+    """The filter form, its filters and the rows they select for ``user``: the page and every export of it."""
     if not _may_use_list(user):
         raise PermissionDenied(_("The suggestion list is for station staff, representatives and committee admins."))
     form = SuggestionFilterForm(data or None, stations=_station_choices(user))
-    form.filters = _filters_from(form)
-    return form, selectors.suggestion_list(user, form.filters)
+    filters = _filters_from(form)
+    return form, filters, selectors.suggestion_list(user, filters)
 
 
 def suggestion_list(request, export: str = ""):
     """The one list of suggestions, scoped to the user; ``export`` gives the same rows as CSV or XLSX."""
-    form, suggestions = list_queryset(request.user, request.GET)
+    form, filters, suggestions = list_queryset(request.user, request.GET)
     stations = form.fields["station"].queryset
-    filters = form.filters
     if export == "csv":
         return exports.csv_response(request.user, suggestions)
     if export == "xlsx":
