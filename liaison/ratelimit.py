@@ -23,6 +23,7 @@ import hashlib
 import hmac
 import time
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache
@@ -65,11 +66,16 @@ def _digest(identifier: str) -> str:
     # Hashed: phone numbers never sit in the cache in clear, and any identifier
     # (IPv6 included) becomes a key every cache backend accepts. Equal to
     # salted_hmac("liaison.ratelimit", identifier, algorithm="sha256").
-    return hmac.new(_hmac_key(settings.SECRET_KEY), identifier.encode(), hashlib.sha256).hexdigest()[:32]
+    return _digest_with(settings.SECRET_KEY, identifier)
 
 
-@dataclass(frozen=True)
-class _Window:
+@functools.lru_cache(maxsize=4096)
+def _digest_with(secret: str, identifier: str) -> str:
+    # The same few addresses post again and again: each is hashed once per process, not on every post.
+    return hmac.new(_hmac_key(secret), identifier.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+class _Window(NamedTuple):
     count: int
     seconds: int
     number: int
@@ -82,8 +88,7 @@ class _Window:
         return self.seconds + 5
 
 
-def _windows(scope: str, identifier: str, now: float) -> list[_Window]:
-    digest = _digest(identifier)
+def _windows(scope: str, digest: str, now: float) -> list[_Window]:
     windows = []
     for count, seconds in limits_for(scope):
         number = int(now // seconds)
@@ -120,7 +125,7 @@ def hit_each(*checks: tuple[str, str]) -> list[RateLimitResult | None]:
     ``None`` (not counted). On Redis all of it is one script, one round trip.
     """
     now = time.time()
-    groups = [_windows(scope, identifier, now) for scope, identifier in checks]
+    groups = [_windows(scope, _digest(identifier), now) for scope, identifier in checks]
     redis = _redis_client()
     if redis is None:
         results: list[RateLimitResult | None] = []

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.validators import RegexValidator
+from django.forms import BoundField
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps
 
@@ -148,13 +149,43 @@ class AttachmentsField(forms.Field):
         return cleaned
 
 
+class MarkedBoundField(BoundField):
+    """A field in error gets Bootstrap's red border; Django adds ``aria-invalid`` and points to the message."""
+
+    def build_widget_attrs(self, attrs, widget=None):
+        attrs = super().build_widget_attrs(attrs, widget)
+        if self.errors:
+            attrs["class"] = f"{attrs.get('class', '')} is-invalid".strip()
+        return attrs
+
+
+class SharedFields(dict):
+    """Declared fields that every instance of a form uses as they are, instead of deep copies.
+
+    ``BaseForm.__init__`` deep-copies the declared fields for each instance so that
+    one instance may change its fields; on the citizen's form that copy was the
+    largest single cost of a submission. The form never changes a field (the
+    error mark is added while rendering, by :class:`MarkedBoundField`), so each
+    instance gets its own dict of the same field objects. A form that needs to
+    change a field per instance must copy that field first.
+    """
+
+    def __deepcopy__(self, memo):
+        return dict(self)
+
+
 class PublicSuggestionForm(forms.Form):
-    """What a citizen fills in after scanning a station's or a representative's QR code."""
+    """What a citizen fills in after scanning a station's or a representative's QR code.
+
+    Its fields are shared between instances (see :class:`SharedFields`).
+    """
+
+    bound_field_class = MarkedBoundField
 
     category = forms.ModelChoiceField(
         label=_("Category"),
-        # Built once; every form gets a fresh, unevaluated copy (ModelChoiceField clones it), so the list is
-        # read from the database each time it is shown, and never when the citizen chose no category.
+        # Built once and shared by every form (see SharedFields): the choices iterate it afresh, so the list
+        # is read from the database each time it is shown, and never when the citizen chose no category.
         queryset=active_categories(),
         required=False,
         empty_label=_("Not sure"),
@@ -260,16 +291,6 @@ class PublicSuggestionForm(forms.Form):
             self.add_error("consent", _("Tick the box to agree, or leave name and number empty to stay anonymous."))
         return data
 
-    def full_clean(self):
-        super().full_clean()
-        # Mark the fields in error for the eye (red border) and for screen readers.
-        for name in self.errors:
-            if name in self.fields:
-                attrs = self.fields[name].widget.attrs
-                attrs["class"] = f"{attrs.get('class', '')} is-invalid".strip()
-                attrs["aria-invalid"] = "true"
-                attrs["aria-describedby"] = f"{self[name].auto_id}_error"
-
     @property
     def gives_contact(self) -> bool:
         """Should the contact section render open (something typed there, or an error in it)?"""
@@ -277,6 +298,9 @@ class PublicSuggestionForm(forms.Form):
         if any(field in self.errors for field in fields):
             return True
         return bool(self.is_bound and any((self.data.get(self.add_prefix(f)) or "").strip() for f in fields[:2]))
+
+
+PublicSuggestionForm.base_fields = SharedFields(PublicSuggestionForm.base_fields)
 
 
 class TrackLookupForm(forms.Form):

@@ -8,6 +8,7 @@ staff only.
 
 from __future__ import annotations
 
+import functools
 import uuid
 
 from django.conf import settings
@@ -15,8 +16,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.http.response import HttpResponseRedirectBase
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 from django.views.decorators.cache import never_cache
@@ -103,7 +106,32 @@ def _resubmitted(request, *spent) -> HttpResponseRedirect | None:
 
 
 def _success_url(suggestion: Suggestion) -> str:
-    return reverse("public:track", args=[suggestion.tracking_code]) + "?new=1"
+    return f"{_track_prefix(get_script_prefix())}{suggestion.tracking_code}/?new=1"
+
+
+@functools.lru_cache(maxsize=8)
+def _track_prefix(script_prefix: str) -> str:
+    """``/t/``, reversed once per script prefix: reverse() on every submission cost more than the redirect."""
+    return reverse("public:track", args=["CODE"]).removesuffix("CODE/")
+
+
+def _pages_never_cached(view):
+    """``never_cache`` for the pages a view renders; its redirects go out as they are.
+
+    The form page carries a fresh idempotency key and CSRF token and must never
+    be stored. The redirect that answers a submission is not stored by browsers
+    or proxies anyway (a 302 without freshness information), so the headers are
+    not worked out on the busiest path.
+    """
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        if not isinstance(response, HttpResponseRedirectBase):
+            add_never_cache_headers(response)
+        return response
+
+    return wrapper
 
 
 def _upload_limits() -> dict:
@@ -205,7 +233,7 @@ def _suggest(request, *, station, representative, channel):
 # body before the view could refuse an oversized one.
 @login_not_required
 @csrf_exempt
-@never_cache
+@_pages_never_cached
 @require_http_methods(["GET", "POST"])
 def station_suggest(request, code):
     """``/s/<code>/suggest/``: the form a citizen reaches from a station's QR poster."""
@@ -217,7 +245,7 @@ def station_suggest(request, code):
 
 @login_not_required
 @csrf_exempt
-@never_cache
+@_pages_never_cached
 @require_http_methods(["GET", "POST"])
 def representative_suggest(request, code):
     """``/r/<code>/suggest/``: addressed to the representative, received by their (first) station."""

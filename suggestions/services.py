@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import permissions
+from liaison.db import prepared_cursor
 from liaison.i18n import in_portal_language
 from liaison.sms import send_sms
 
@@ -78,38 +79,38 @@ def suggestion_create(
     received_at = received_at or now
     if received_at > now + dt.timedelta(minutes=5):
         raise ValidationError({"received_at": _("The date received cannot be in the future.")})
-    suggestion = Suggestion(
-        station=station,
-        region_id=station.region_id,
-        channel=channel,
-        title=title.strip(),
-        content=content.strip(),
-        received_at=received_at,
-        category=category,
-        representative=representative,
-        location=location.strip(),
-        is_enterprise=is_enterprise,
-        enterprise_name=enterprise_name.strip() if is_enterprise else "",
-        submitter_name=submitter_name.strip(),
-        submitter_phone=submitter_phone.strip(),
-        visit=visit,
-        idempotency_key=idempotency_key or None,
-        created_by=by,
-    )
-    event = Event(
-        suggestion=suggestion,
-        kind=Event.Kind.RECEIVED,
-        actor=by,
-        note=_("Entered from channel: %(channel)s") % {"channel": CHANNEL_LABELS.get(channel, channel)},
-        public_text=_("Received by %(station)s.") % {"station": station.name},
-    )
+    values = {
+        "station": station,
+        "region_id": station.region_id,
+        "channel": channel,
+        "title": title.strip(),
+        "content": content.strip(),
+        "received_at": received_at,
+        "category": category,
+        "representative": representative,
+        "location": location.strip(),
+        "is_enterprise": is_enterprise,
+        "enterprise_name": enterprise_name.strip() if is_enterprise else "",
+        "submitter_name": submitter_name.strip(),
+        "submitter_phone": submitter_phone.strip(),
+        "visit": visit,
+        "idempotency_key": idempotency_key or None,
+        "created_by": by,
+    }
+    event_values = {
+        "kind": Event.Kind.RECEIVED,
+        "actor": by,
+        "note": _("Entered from channel: %(channel)s") % {"channel": CHANNEL_LABELS.get(channel, channel)},
+        "public_text": _("Received by %(station)s.") % {"station": station.name},
+    }
     # A repeated key is caught by the unique constraint below rather than by a look-up first:
     # one query fewer on the public form's hot path, and no window between look-up and insert.
     try:
         if not attachments and connection.vendor == "postgresql":
-            _insert_with_event(suggestion, event)
+            suggestion = _insert_with_event(values, event_values)
         else:
             with transaction.atomic():
+                suggestion = Suggestion(**values)
                 suggestion.save(force_insert=True)
                 for upload in attachments:
                     attachment = Attachment(
@@ -120,8 +121,7 @@ def suggestion_create(
                     )
                     attachment.file.save(upload.name, upload.content, save=False)
                     attachment.save()
-                event.suggestion = suggestion
-                event.save(force_insert=True)
+                Event(suggestion=suggestion, **event_values).save(force_insert=True)
     except IntegrityError:
         # The key was used before (a resubmit) or by a request racing this one.
         if idempotency_key:
@@ -139,54 +139,114 @@ def suggestion_create(
     return suggestion, True
 
 
-def _insert_fields(model, *, skip: str = "") -> list:
-    return [f for f in model._meta.local_concrete_fields if not f.primary_key and f.name != skip]
+def _plain_types(field) -> frozenset:
+    """The value types that ``field.get_db_prep_save`` returns unchanged (so there is no need to call it)."""
+    target = field.target_field if field.is_relation else field
+    kind = target.get_internal_type()
+    if kind in ("CharField", "TextField"):
+        return frozenset({str, type(None)})
+    if kind in ("BooleanField",):
+        return frozenset({bool, type(None)})
+    if kind in ("AutoField", "BigAutoField", "IntegerField", "BigIntegerField", "SmallIntegerField"):
+        return frozenset({int, type(None)})
+    return frozenset({type(None)})
+
+
+class _Columns:
+    """How one model's row is written without building the instance first: what ``save()`` would write.
+
+    Per column, in order: the value given (by field name or attname; a related
+    object gives its key), else ``now`` for ``auto_now``/``auto_now_add``, else
+    the field's default (a callable default, such as the tracking code, is
+    called for each row). Each value goes through ``get_db_prep_save``, as in
+    ``save()``. The primary key is left to the database.
+    """
+
+    def __init__(self, model, *, skip: str = ""):
+        # from_db() below takes the key first, then the other columns in this order.
+        assert model._meta.concrete_fields[0].primary_key
+        self.model = model
+        self.fields = [f for f in model._meta.local_concrete_fields if not f.primary_key and f.name != skip]
+        self.names = [connection.ops.quote_name(f.column) for f in self.fields]
+        self.stamped = {
+            f.name for f in self.fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+        }
+        self.plain = {f.name: _plain_types(f) for f in self.fields}
+        # Defaults that are not callables, ready to send: the same for every row.
+        self.constants = {
+            f.name: f.get_db_prep_save(f.get_default(), connection)
+            for f in self.fields
+            if f.name not in self.stamped and not (f.has_default() and callable(f.default))
+        }
+
+    def row(self, values: dict, now, db) -> list:
+        row = []
+        for field in self.fields:
+            if field.name in values:
+                value = values[field.name]
+                if field.is_relation and value is not None:
+                    value = value.pk
+            elif field.attname in values:
+                value = values[field.attname]
+            elif field.name in self.stamped:
+                value = now
+            elif field.name in self.constants:
+                row.append(self.constants[field.name])
+                continue
+            else:
+                value = field.get_default()
+            # A str for a text column, an int for a key, a bool for a flag, or None: prepared, they stay
+            # what they are, and the preparation is most of the cost of a row.
+            row.append(value if type(value) in self.plain[field.name] else field.get_db_prep_save(value, db))
+        return row
+
+    def instance(self, pk, row: list, values: dict, db):
+        """The saved instance, as if read back; related objects given in ``values`` are kept (no query later)."""
+        obj = self.model.from_db(db.alias, None, [pk, *row])
+        for field in self.fields:
+            related = values.get(field.name) if field.is_relation else None
+            if related is not None:
+                field.set_cached_value(obj, related)
+        return obj
 
 
 @functools.cache
-def _insert_with_event_plan() -> tuple[list, list, str]:
-    """The statement of ``_insert_with_event`` and the fields behind its parameters, built once per process."""
-    s_fields = _insert_fields(Suggestion)
-    e_fields = _insert_fields(Event, skip="suggestion")  # its value comes from the CTE
-
-    def names(fields):
-        return ", ".join(connection.ops.quote_name(f.column) for f in fields)
-
-    def holders(fields):
-        return ", ".join(["%s"] * len(fields))
-
+def _insert_with_event_plan() -> tuple[_Columns, _Columns, str]:
+    """The statement of ``_insert_with_event`` and the columns behind its parameters, built once per process."""
+    quote = connection.ops.quote_name
+    s_cols = _Columns(Suggestion)
+    e_cols = _Columns(Event, skip="suggestion")  # its value comes from the CTE
     sql = (
-        f"WITH s AS (INSERT INTO {connection.ops.quote_name(Suggestion._meta.db_table)} ({names(s_fields)}) "
-        f"VALUES ({holders(s_fields)}) RETURNING id) "
-        f"INSERT INTO {connection.ops.quote_name(Event._meta.db_table)} "
-        f"({connection.ops.quote_name(Event._meta.get_field('suggestion').column)}, {names(e_fields)}) "
-        f"VALUES ((SELECT id FROM s), {holders(e_fields)}) RETURNING suggestion_id, id"
+        f"WITH s AS (INSERT INTO {quote(Suggestion._meta.db_table)} ({', '.join(s_cols.names)}) "
+        f"VALUES ({', '.join(['%s'] * len(s_cols.names))}) RETURNING id) "
+        f"INSERT INTO {quote(Event._meta.db_table)} "
+        f"({quote(Event._meta.get_field('suggestion').column)}, {', '.join(e_cols.names)}) "
+        f"VALUES ((SELECT id FROM s), {', '.join(['%s'] * len(e_cols.names))}) RETURNING suggestion_id"
     )
-    return s_fields, e_fields, sql
+    return s_cols, e_cols, sql
 
 
-def _insert_with_event(suggestion: Suggestion, event: Event) -> None:
-    """PostgreSQL: the suggestion and its first timeline event in one statement, hence one round trip.
+def _insert_with_event(values: dict, event_values: dict) -> Suggestion:
+    """PostgreSQL: the suggestion and its first timeline event in one prepared statement, one round trip.
 
     A single statement is atomic by itself, so outside a transaction no BEGIN and
     COMMIT travel to the server (four round trips become one); inside one, a
     savepoint keeps a duplicate key from breaking the caller's transaction. The
-    values are those ``Model.save`` would write (defaults, ``auto_now``, foreign
-    keys' ids); no model signals are sent (none are connected to these two models).
-    Other databases, and suggestions with attachments, take the ORM path.
+    rows are built from the values directly (see ``_Columns``), without model
+    instances first; no model signals are sent (none are connected to these two
+    models). The statement is prepared on the connection (see
+    ``liaison.db.prepared_cursor``). Other databases, and suggestions with
+    attachments, take the ORM path.
     """
     db = transaction.get_connection()  # the connection itself: each attribute of the proxy costs a lookup
-    s_fields, e_fields, sql = _insert_with_event_plan()
-    params = [f.get_db_prep_save(f.pre_save(suggestion, add=True), db) for f in s_fields]
-    params += [f.get_db_prep_save(f.pre_save(event, add=True), db) for f in e_fields]
-    with transaction.atomic() if db.in_atomic_block else nullcontext(), db.cursor() as cursor:
+    s_cols, e_cols, sql = _insert_with_event_plan()
+    now = timezone.now()
+    row = s_cols.row(values, now, db)
+    params = row + e_cols.row(event_values, now, db)
+    with transaction.atomic() if db.in_atomic_block else nullcontext(), prepared_cursor(db) as cursor:
         cursor.execute(sql, params)
-        suggestion_id, event_id = cursor.fetchone()
-    for obj, pk in ((suggestion, suggestion_id), (event, event_id)):
-        obj.pk = pk
-        obj._state.adding = False
-        obj._state.db = db.alias
-    event.suggestion = suggestion
+        (suggestion_id,) = cursor.fetchone()
+    return s_cols.instance(suggestion_id, row, values, db)
 
 
 @in_portal_language

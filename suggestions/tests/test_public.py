@@ -9,7 +9,7 @@ import time_machine
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from django.urls import reverse
+from django.urls import reverse, set_script_prefix
 from PIL import Image
 
 from liaison import ratelimit
@@ -647,3 +647,111 @@ def test_a_photos_gps_position_is_removed_and_the_photo_kept_upright():
     _Image.new("RGB", (8, 8), "blue").save(plain, format="PNG")
     untouched = SimpleUploadedFile("plain.png", plain.getvalue(), content_type="image/png")
     assert inspect_upload(untouched).content is untouched  # nothing to remove: kept byte for byte
+
+
+# The busy path: one prepared statement, shared form fields ----------------------------------------------------
+
+ON_POSTGRES = pytest.mark.skipif(
+    __import__("django.db").db.connection.vendor != "postgresql", reason="the one-statement write is PostgreSQL's"
+)
+WRITTEN_APART = {"id", "tracking_code", "idempotency_key", "received_at", "created_at", "updated_at"}
+
+
+def row_of(suggestion) -> dict:
+    values = Suggestion.objects.filter(pk=suggestion.pk).values().get()
+    return {name: value for name, value in values.items() if name not in WRITTEN_APART}
+
+
+@ON_POSTGRES
+def test_the_one_statement_write_stores_what_the_orm_stores(world):
+    # Without attachments a citizen's suggestion and its first event go out as one statement;
+    # with one, through the ORM. Both must leave the same row and the same event behind.
+    category = Category.objects.create(name="城建交通")
+    common = {
+        "station": world.station,
+        "channel": Channel.QR_REPRESENTATIVE,
+        "representative": world.rep,
+        "title": "路灯不亮",
+        "content": CONTENT,
+        "category": category,
+        "location": "人民路",
+        "is_enterprise": True,
+        "enterprise_name": "林州市红旗渠建材有限公司",
+        "submitter_name": "王女士",
+        "submitter_phone": "13912345678",
+    }
+    direct, _ = services.suggestion_create(**common, idempotency_key=str(uuid.uuid4()))
+    photo = services.UploadedAttachment("路灯.jpg", "image/jpeg", jpeg())
+    through_orm, _ = services.suggestion_create(**common, idempotency_key=str(uuid.uuid4()), attachments=[photo])
+
+    assert row_of(direct) == row_of(through_orm)
+    assert row_of(direct)["stage"] == Stage.COLLECT and row_of(direct)["urgency"] == "normal"
+    assert direct.created_at == direct.updated_at
+    events = [
+        suggestion.events.values("kind", "note", "public_text", "actor_id").get()
+        for suggestion in (direct, through_orm)
+    ]
+    assert events[0] == events[1]
+
+
+@ON_POSTGRES
+def test_the_returned_suggestion_is_the_stored_one(world, django_assert_num_queries):
+    suggestion, created = services.suggestion_create(
+        station=world.station, channel=Channel.QR_STATION, title="路灯不亮", content=CONTENT
+    )
+    stored = Suggestion.objects.get(pk=suggestion.pk)
+    assert created and not suggestion._state.adding
+    for field in Suggestion._meta.concrete_fields:
+        assert getattr(suggestion, field.attname) == getattr(stored, field.attname), field.name
+    with django_assert_num_queries(0):
+        assert suggestion.station.name == world.station.name  # the station given is kept, not read again
+
+
+@ON_POSTGRES
+def test_a_repeated_key_leaves_the_prepared_statement_usable(world):
+    # The duplicate key fails the prepared statement inside the request's connection; the next
+    # submission on the same connection must still go through.
+    key = str(uuid.uuid4())
+    fields = {"station": world.station, "channel": Channel.QR_STATION, "title": "路灯", "content": CONTENT}
+    first, created = services.suggestion_create(**fields, idempotency_key=key)
+    again, created_again = services.suggestion_create(**fields, idempotency_key=key)
+    other, created_other = services.suggestion_create(**fields, idempotency_key=str(uuid.uuid4()))
+    assert created and not created_again and again.pk == first.pk
+    assert created_other and other.pk != first.pk
+    assert Suggestion.objects.count() == 2 and Event.objects.count() == 2
+
+
+def test_an_error_mark_does_not_stay_on_the_next_visitors_form(en_client, world):
+    # The form's fields are shared between requests: a red border must belong to one response only.
+    refused = en_client.post(station_form_url(world), form_data(content="太短"))
+    assert re.search(r'<textarea[^>]*class="[^"]*is-invalid', refused.content.decode())
+    fresh = en_client.get(station_form_url(world)).content.decode()
+    assert "is-invalid" not in fresh and 'aria-invalid="true"' not in fresh
+
+
+def test_a_category_added_later_is_offered_on_the_next_form(client, world):
+    client.get(station_form_url(world))
+    Category.objects.create(name="新设类别：物业管理")
+    assert "新设类别：物业管理" in client.get(station_form_url(world)).content.decode()
+
+
+def test_the_form_pages_are_never_stored_and_the_redirect_points_home(client, world):
+    page = client.get(station_form_url(world))
+    refused = client.post(station_form_url(world), form_data(content="太短"))
+    sent = client.post(station_form_url(world), form_data())
+    for response in (page, refused):
+        assert "no-store" in response["Cache-Control"]
+    suggestion = Suggestion.objects.get()
+    assert sent["Location"] == reverse("public:track", args=[suggestion.tracking_code]) + "?new=1"
+
+
+def test_the_redirect_keeps_the_sites_path_prefix(world, submitted):
+    # Deployed under a path (SCRIPT_NAME=/portal), the tracking link must keep it.
+    from suggestions.public_views import _success_url
+
+    set_script_prefix("/portal/")
+    try:
+        assert _success_url(submitted) == f"/portal/t/{submitted.tracking_code}/?new=1"
+    finally:
+        set_script_prefix("/")
+    assert _success_url(submitted) == f"/t/{submitted.tracking_code}/?new=1"
