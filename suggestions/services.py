@@ -158,8 +158,9 @@ class _Columns:
     Per column, in order: the value given (by field name or attname; a related
     object gives its key), else ``now`` for ``auto_now``/``auto_now_add``, else
     the field's default (a callable default, such as the tracking code, is
-    called for each row). Each value goes through ``get_db_prep_save``, as in
-    ``save()``. The primary key is left to the database.
+    called for each row). Values go through ``get_db_prep_save`` as in
+    ``save()``, except those it would return unchanged (see ``_plain_types``).
+    The primary key is left to the database.
     """
 
     def __init__(self, model, *, skip: str = ""):
@@ -168,43 +169,47 @@ class _Columns:
         self.model = model
         self.fields = [f for f in model._meta.local_concrete_fields if not f.primary_key and f.name != skip]
         self.names = [connection.ops.quote_name(f.column) for f in self.fields]
-        self.stamped = {
-            f.name for f in self.fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
-        }
-        self.plain = {f.name: _plain_types(f) for f in self.fields}
-        # Defaults that are not callables, ready to send: the same for every row.
-        self.constants = {
-            f.name: f.get_db_prep_save(f.get_default(), connection)
-            for f in self.fields
-            if f.name not in self.stamped and not (f.has_default() and callable(f.default))
-        }
+        self.related = [f for f in self.fields if f.is_relation]
+        # Per column: (field, name, attname, how, ready). ``how`` says where the value comes from when
+        # ``values`` does not give it: the moment of writing ("now"), the field's default called for the
+        # row ("call"), or ``ready``, a default that is not a callable, prepared once.
+        self.plan = []
+        for f in self.fields:
+            if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+                how, ready = "now", None
+            elif f.has_default() and callable(f.default):
+                how, ready = "call", None
+            else:
+                how, ready = "ready", f.get_db_prep_save(f.get_default(), connection)
+            self.plan.append((f, f.name, f.attname, how, ready, _plain_types(f)))
 
     def row(self, values: dict, now, db) -> list:
         row = []
-        for field in self.fields:
-            if field.name in values:
-                value = values[field.name]
-                if field.is_relation and value is not None:
+        for field, name, attname, how, ready, plain in self.plan:
+            if name in values:
+                value = values[name]
+                if value is not None and field.is_relation:
                     value = value.pk
-            elif field.attname in values:
-                value = values[field.attname]
-            elif field.name in self.stamped:
-                value = now
-            elif field.name in self.constants:
-                row.append(self.constants[field.name])
+            elif attname in values:
+                value = values[attname]
+            elif how == "ready":
+                row.append(ready)
+                continue
+            elif how == "now":
+                row.append(now)  # timezone.now(): aware, as the field would make it
                 continue
             else:
                 value = field.get_default()
             # A str for a text column, an int for a key, a bool for a flag, or None: prepared, they stay
             # what they are, and the preparation is most of the cost of a row.
-            row.append(value if type(value) in self.plain[field.name] else field.get_db_prep_save(value, db))
+            row.append(value if type(value) in plain else field.get_db_prep_save(value, db))
         return row
 
     def instance(self, pk, row: list, values: dict, db):
         """The saved instance, as if read back; related objects given in ``values`` are kept (no query later)."""
         obj = self.model.from_db(db.alias, None, [pk, *row])
-        for field in self.fields:
-            related = values.get(field.name) if field.is_relation else None
+        for field in self.related:
+            related = values.get(field.name)
             if related is not None:
                 field.set_cached_value(obj, related)
         return obj
