@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, Func, OuterRef, Prefetch, Q, QuerySet, TextField
 from django.http import Http404
 from django.utils import timezone
 
@@ -31,6 +31,33 @@ def units_for_user(user, *, query: str = "") -> QuerySet:
 
 def active_categories() -> QuerySet:
     return Category.objects.filter(is_active=True)
+
+
+class SearchText(Func):
+    """A suggestion's title and content as one text: what the list's search looks in.
+
+    On PostgreSQL one trigram index on ``UPPER()`` of this very expression
+    serves the search (migration 0006; a test checks that the plan uses it).
+    One index instead of one per column: a citizen's title is the start of
+    their text, so its trigrams cost the index nothing more on every
+    submission. The line break between the two keeps a match from spanning
+    them.
+    """
+
+    template = "(%(expressions)s)"
+    arg_joiner = " || E'\\n' || "
+    output_field = TextField()
+
+    def __init__(self):
+        super().__init__("title", "content")
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return self.as_sql(compiler, connection, arg_joiner=" || char(10) || ", **extra_context)
+
+
+def search(suggestions: QuerySet, query: str) -> QuerySet:
+    """Suggestions whose title or content contains ``query`` (case-insensitive for Latin letters)."""
+    return suggestions.alias(search_text=SearchText()).filter(search_text__icontains=query)
 
 
 @dataclass
@@ -63,7 +90,8 @@ def suggestion_list(user, filters: SuggestionFilters | None = None) -> QuerySet:
     """The one suggestion list: scoped, filtered, searched, newest received first.
 
     The search matches title and content by substring, which works for Chinese
-    without word segmentation (a trigram index serves it on PostgreSQL).
+    without word segmentation (a trigram index serves it on PostgreSQL, see
+    ``SearchText``).
     Merged duplicates are left out unless asked for, so counts are not inflated.
     """
     filters = filters or SuggestionFilters()
@@ -85,7 +113,7 @@ def suggestion_list(user, filters: SuggestionFilters | None = None) -> QuerySet:
     if filters.received_to:
         suggestions = suggestions.filter(received_at__date__lte=filters.received_to)
     if filters.query:
-        suggestions = suggestions.filter(Q(title__icontains=filters.query) | Q(content__icontains=filters.query))
+        suggestions = search(suggestions, filters.query)
     suggestions = _drill_down(suggestions, filters)
     return suggestions.select_related("station", "category", "representative").order_by("-received_at", "-id")
 

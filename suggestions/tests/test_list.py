@@ -5,6 +5,7 @@ import datetime as dt
 import io
 
 import pytest
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
@@ -85,6 +86,27 @@ def test_search_finds_chinese_words_in_title_and_content(login, world, items):
     assert _titles(client.get(reverse("suggestions:list"), {"q": "不及时维修"})) == {"四季城小区电梯经常故障"}
     body = client.get(reverse("suggestions:list"), {"q": "没有这个词"}).content.decode()
     assert "没有符合条件的意见建议" in body
+
+
+def test_search_does_not_match_across_title_and_content(login, world, items):
+    # Title and content are searched as one text with a line break between them.
+    suggestion = Suggestion.objects.get(title="四季城小区电梯经常故障")
+    straddling = suggestion.title[-2:] + suggestion.content[:2]
+    assert straddling not in suggestion.title and straddling not in suggestion.content
+    assert _titles(login(world.city_admin).get(reverse("suggestions:list"), {"q": straddling})) == set()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigram index is PostgreSQL's")
+def test_search_is_served_by_the_trigram_index(world, items):
+    # The index is on an expression: it serves the search only while both are written alike.
+    from suggestions.selectors import search
+
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            # A handful of rows: make the planner show whether the index can serve the search at all.
+            cursor.execute("SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off")
+        plan = search(Suggestion.objects.all(), "不及时维修").explain()
+    assert "suggestion_search_trgm" in plan
 
 
 def test_reversed_date_range_is_reported(login, world, items):
