@@ -155,7 +155,9 @@ class MarkedBoundField(BoundField):
     def build_widget_attrs(self, attrs, widget=None):
         attrs = super().build_widget_attrs(attrs, widget)
         if self.errors:
-            attrs["class"] = f"{attrs.get('class', '')} is-invalid".strip()
+            # These attributes replace the widget's own when rendered: keep its classes.
+            classes = attrs.get("class", (widget or self.field.widget).attrs.get("class", ""))
+            attrs["class"] = f"{classes} is-invalid".strip()
         return attrs
 
 

@@ -724,7 +724,7 @@ def test_a_repeated_key_leaves_the_prepared_statement_usable(world):
 def test_an_error_mark_does_not_stay_on_the_next_visitors_form(en_client, world):
     # The form's fields are shared between requests: a red border must belong to one response only.
     refused = en_client.post(station_form_url(world), form_data(content="太短"))
-    assert re.search(r'<textarea[^>]*class="[^"]*is-invalid', refused.content.decode())
+    assert re.search(r'<textarea[^>]*class="form-control form-control-lg is-invalid"', refused.content.decode())
     fresh = en_client.get(station_form_url(world)).content.decode()
     assert "is-invalid" not in fresh and 'aria-invalid="true"' not in fresh
 
