@@ -14,6 +14,8 @@ def in_portal_language(func):
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
+        if translation.get_language() == settings.LANGUAGE_CODE:
+            return func(*args, **kwargs)  # most requests: nothing to switch (and switching is not free)
         with translation.override(settings.LANGUAGE_CODE):
             return func(*args, **kwargs)
 
