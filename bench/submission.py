@@ -10,8 +10,10 @@ citizen's form POST on ``/s/<code>/suggest/`` (CSRF token, idempotency key, rate
 limits, validation, the suggestion and its timeline event), ``--seconds`` each.
 The post carries what the page's form sends for a text-only suggestion. Taking
 turns keeps a machine that speeds up or slows down during the run from favouring
-one side. Prints requests/s, p50 and p95 per round and over all rounds, and the
-ratio. Traffic goes to the loopback address only and the run stops by itself.
+one side. Prints requests/s, p50 and p95 per round and over all rounds, the
+ratio, and each view's CPU per request by process (gunicorn, PostgreSQL, Redis,
+this load generator; read from /proc). Traffic goes to the loopback address only
+and the run stops by itself.
 """
 
 import argparse
@@ -126,15 +128,61 @@ async def submission_client(port, code, deadline, warm_until, timings, errors, i
             timings.append(time.perf_counter() - start)
 
 
+def cpu_seconds() -> dict[str, float]:
+    """CPU time used so far by the processes behind the figures, by kind (Linux ``/proc``; empty elsewhere).
+
+    The server, its database and cache, and this load generator share the
+    machine's cores: where each request's CPU goes says what limits the rate.
+    """
+    kinds: dict[str, float] = {}
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    for pid in os.listdir("/proc") if os.path.isdir("/proc") else []:
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/stat") as stat, open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+                fields, command = stat.read(), cmdline.read()
+        except OSError:
+            continue  # ended meanwhile
+        name = fields[fields.index("(") + 1 : fields.rindex(")")]
+        if int(pid) == os.getpid():
+            kind = "load generator"
+        elif b"gunicorn" in command:
+            kind = "gunicorn"
+        elif name.startswith("postgres"):
+            kind = "PostgreSQL"
+        elif name.startswith("redis"):
+            kind = "Redis"
+        else:
+            continue
+        user, system = fields[fields.rindex(")") + 2 :].split()[11:13]
+        kinds[kind] = kinds.get(kind, 0.0) + (int(user) + int(system)) / tick
+    return kinds
+
+
 async def drive(make_client, clients, seconds, warmup):
-    timings, errors = [], []
+    timings, errors, marks = [], [], {}
     begin = time.perf_counter()
     warm_until, deadline = begin + warmup, begin + warmup + seconds
+
+    async def mark_warm():
+        await asyncio.sleep(warmup)
+        marks["warm"] = cpu_seconds()
+
+    marker = asyncio.create_task(mark_warm())
     await asyncio.gather(*(make_client(deadline, warm_until, timings, errors, i) for i in range(clients)))
-    return timings, errors, seconds
+    await marker
+    cpu = {kind: used - marks["warm"].get(kind, 0.0) for kind, used in cpu_seconds().items()}
+    return timings, errors, seconds, cpu
 
 
-def report(name, timings, errors, seconds):
+def report_cpu(name, timings, cpu):
+    if timings and cpu:
+        parts = ", ".join(f"{kind} {used / len(timings) * 1000:.2f}" for kind, used in sorted(cpu.items()))
+        print(f"  {name}, CPU ms per request: {parts}")
+
+
+def report(name, timings, errors, seconds, cpu=None):
     timings = sorted(timings)
     rps = len(timings) / seconds
     p50 = statistics.median(timings) * 1000 if timings else float("nan")
@@ -184,7 +232,7 @@ def main():
             f"{args.seconds:.0f} s per view, alternating, each after {args.warmup:.0f} s warm-up; {os.cpu_count()} CPUs"
         )
         print(f"{'':40} {'req/s':>9} {'p50 ms':>9} {'p95 ms':>9} {'errors':>7}")
-        totals = {"base": ([], [], 0.0), "sub": ([], [], 0.0)}
+        totals = {"base": ([], [], 0.0, {}), "sub": ([], [], 0.0, {})}
         ratios = []
         for number in range(1, args.rounds + 1):
             base = asyncio.run(
@@ -206,12 +254,16 @@ def main():
             )
             sub_rps, _ = report(f"round {number} public submission", *sub)
             ratios.append(sub_rps / base_rps if base_rps else 0)
-            for key, (timings, errors, seconds) in (("base", base), ("sub", sub)):
-                all_timings, all_errors, all_seconds = totals[key]
-                totals[key] = (all_timings + timings, all_errors + errors, all_seconds + seconds)
+            for key, (timings, errors, seconds, cpu) in (("base", base), ("sub", sub)):
+                all_timings, all_errors, all_seconds, all_cpu = totals[key]
+                for kind, used in cpu.items():
+                    all_cpu[kind] = all_cpu.get(kind, 0.0) + used
+                totals[key] = (all_timings + timings, all_errors + errors, all_seconds + seconds, all_cpu)
         print("-" * 78)
         base_rps, _ = report("all rounds baseline: one INSERT", *totals["base"])
         sub_rps, sub_p95 = report("all rounds public /s/<code>/suggest/", *totals["sub"])
+        report_cpu("baseline", totals["base"][0], totals["base"][3])
+        report_cpu("submission", totals["sub"][0], totals["sub"][3])
         pings_after, suggestions_after = count_rows()
         ratio = sub_rps / base_rps if base_rps else 0
         print(f"ratio per round: {', '.join(f'{r:.2f}' for r in ratios)}")
