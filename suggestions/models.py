@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.files.storage import storages
 from django.db import models
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -108,14 +109,23 @@ class Suggestion(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="suggestions",
+        db_index=False,  # see Meta.indexes
     )
     station = models.ForeignKey(
-        "stations.Station", verbose_name=_("station"), on_delete=models.PROTECT, related_name="suggestions"
+        "stations.Station",
+        verbose_name=_("station"),
+        on_delete=models.PROTECT,
+        related_name="suggestions",
+        db_index=False,  # suggestion_station_idx starts with it
     )
     # Copied from the station when the suggestion is created: scoping and duplicate search by region
     # are then one indexed column, not a join.
     region = models.ForeignKey(
-        "stations.Region", verbose_name=_("region"), on_delete=models.PROTECT, related_name="suggestions"
+        "stations.Region",
+        verbose_name=_("region"),
+        on_delete=models.PROTECT,
+        related_name="suggestions",
+        db_index=False,  # suggestion_region_stage_idx starts with it
     )
     representative = models.ForeignKey(
         "representatives.Representative",
@@ -124,6 +134,7 @@ class Suggestion(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="suggestions",
+        db_index=False,  # see Meta.indexes
     )
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
     stage = models.CharField(_("stage"), max_length=10, choices=Stage.choices, default=Stage.COLLECT)
@@ -139,6 +150,7 @@ class Suggestion(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="suggestions",
+        db_index=False,  # see Meta.indexes
     )
     duplicate_of = models.ForeignKey(
         "self",
@@ -147,6 +159,7 @@ class Suggestion(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="duplicates",
+        db_index=False,  # see Meta.indexes
     )
     idempotency_key = models.CharField(max_length=40, null=True, blank=True, unique=True, editable=False)
     urgency = models.CharField(_("urgency"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL)
@@ -157,10 +170,11 @@ class Suggestion(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="assessing",
+        db_index=False,  # see Meta.indexes
     )
     redo_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
     under_committee_supervision = models.BooleanField(_("under committee supervision"), default=False)
-    flagged = models.BooleanField(_("flagged supervision (挂牌督办)"), default=False, db_index=True)
+    flagged = models.BooleanField(_("flagged supervision (挂牌督办)"), default=False)
     marked_for_proposal = models.BooleanField(_("marked for a formal proposal"), default=False)
     answer = models.TextField(_("answer to the citizen"), blank=True)
     answer_released_at = models.DateTimeField(_("answer released"), null=True, blank=True)
@@ -175,6 +189,7 @@ class Suggestion(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,  # see Meta.indexes
     )
     created_at = models.DateTimeField(_("entered"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -188,6 +203,15 @@ class Suggestion(models.Model):
             models.Index(fields=["station", "-received_at"], name="suggestion_station_idx"),
             models.Index(fields=["-received_at", "-id"], name="suggestion_received_idx"),
             models.Index(fields=["representative", "-received_at"], name="suggestion_rep_idx"),
+            # Keys that most suggestions leave empty are indexed only where set: a citizen's submission
+            # then writes none of these entries, and under load every index written is a page that
+            # concurrent submissions queue for. Look-ups by a key (reverse relations, deletions) still
+            # use them.
+            *(
+                models.Index(fields=[key], name=f"suggestion_{key}_idx", condition=Q(**{f"{key}__isnull": False}))
+                for key in ("category", "visit", "duplicate_of", "assessor", "created_by")
+            ),
+            models.Index(fields=["id"], name="suggestion_flagged_idx", condition=Q(flagged=True)),
         ]
 
     def __str__(self):
@@ -252,6 +276,7 @@ class Event(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,  # see Meta.indexes
     )
     note = models.TextField(_("internal note"), blank=True)
     public_text = models.CharField(_("shown to the citizen"), max_length=300, blank=True)
@@ -261,6 +286,8 @@ class Event(models.Model):
         verbose_name = _("timeline entry")
         verbose_name_plural = _("timeline entries")
         ordering = ["created_at", "id"]
+        # A citizen's steps have no actor: indexed only where there is one (see Suggestion.Meta).
+        indexes = [models.Index(fields=["actor"], name="event_actor_idx", condition=Q(actor__isnull=False))]
 
     def __str__(self):
         return f"{self.suggestion.tracking_code} {self.get_kind_display()}"
