@@ -128,13 +128,13 @@ async def submission_client(port, code, deadline, warm_until, timings, errors, i
             timings.append(time.perf_counter() - start)
 
 
-def cpu_seconds() -> dict[str, float]:
-    """CPU time used so far by the processes behind the figures, by kind (Linux ``/proc``; empty elsewhere).
+def cpu_seconds() -> dict[tuple[str, str], float]:
+    """CPU time used so far by the processes behind the figures, by (kind, pid) (Linux ``/proc``; empty elsewhere).
 
     The server, its database and cache, and this load generator share the
     machine's cores: where each request's CPU goes says what limits the rate.
     """
-    kinds: dict[str, float] = {}
+    kinds: dict[tuple[str, str], float] = {}
     tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
     for pid in os.listdir("/proc") if os.path.isdir("/proc") else []:
         if not pid.isdigit():
@@ -156,7 +156,7 @@ def cpu_seconds() -> dict[str, float]:
         else:
             continue
         user, system = fields[fields.rindex(")") + 2 :].split()[11:13]
-        kinds[kind] = kinds.get(kind, 0.0) + (int(user) + int(system)) / tick
+        kinds[kind, pid] = (int(user) + int(system)) / tick
     return kinds
 
 
@@ -172,7 +172,11 @@ async def drive(make_client, clients, seconds, warmup):
     marker = asyncio.create_task(mark_warm())
     await asyncio.gather(*(make_client(deadline, warm_until, timings, errors, i) for i in range(clients)))
     await marker
-    cpu = {kind: used - marks["warm"].get(kind, 0.0) for kind, used in cpu_seconds().items()}
+    cpu: dict[str, float] = {}
+    for (kind, pid), used in cpu_seconds().items():
+        # A process started meanwhile counts from zero; one that ended meanwhile (a database backend,
+        # autovacuum) is missing from the end: its share is lost, never negative.
+        cpu[kind] = cpu.get(kind, 0.0) + used - marks["warm"].get((kind, pid), 0.0)
     return timings, errors, seconds, cpu
 
 
