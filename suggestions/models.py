@@ -96,9 +96,9 @@ class Outcome(models.TextChoices):
 class Suggestion(models.Model):
     """One suggestion (社情民意 / 意见建议): the unit of work of the closed loop."""
 
-    tracking_code = models.CharField(
-        _("tracking code"), max_length=16, unique=True, default=new_tracking_code, editable=False
-    )
+    # Unique by the constraints in Meta: ``unique=True`` would add a second, pattern-matching index that
+    # nothing uses (look-ups are by equality) and every submission would write.
+    tracking_code = models.CharField(_("tracking code"), max_length=16, default=new_tracking_code, editable=False)
     title = models.CharField(_("title"), max_length=100)
     content = models.TextField(_("what happened and what is asked"))
     location = models.CharField(_("location"), max_length=200, blank=True)
@@ -161,7 +161,7 @@ class Suggestion(models.Model):
         related_name="duplicates",
         db_index=False,  # see Meta.indexes
     )
-    idempotency_key = models.CharField(max_length=40, null=True, blank=True, unique=True, editable=False)
+    idempotency_key = models.CharField(max_length=40, null=True, blank=True, editable=False)  # unique: see Meta
     urgency = models.CharField(_("urgency"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL)
     assessor = models.ForeignKey(
         "representatives.Representative",
@@ -212,6 +212,10 @@ class Suggestion(models.Model):
                 for key in ("category", "visit", "duplicate_of", "assessor", "created_by")
             ),
             models.Index(fields=["id"], name="suggestion_flagged_idx", condition=Q(flagged=True)),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["tracking_code"], name="suggestion_tracking_code_unique"),
+            models.UniqueConstraint(fields=["idempotency_key"], name="suggestion_idempotency_key_unique"),
         ]
 
     def __str__(self):
