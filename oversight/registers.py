@@ -65,6 +65,15 @@ def register_scope(user, *, station_code: str = "", date_from=None, date_to=None
     return Scope(stations=stations, station=station, date_from=date_from, date_to=date_to)
 
 
+def _within(queryset, field: str, scope):
+    """The rows whose date ``field`` falls within the scope's dates (either end may be left open)."""
+    if scope.date_from:
+        queryset = queryset.filter(**{f"{field}__gte": scope.date_from})
+    if scope.date_to:
+        queryset = queryset.filter(**{f"{field}__lte": scope.date_to})
+    return queryset
+
+
 def _batched(iterable, size: int = BATCH):
     iterator = iter(iterable)
     while batch := list(islice(iterator, size)):
@@ -217,11 +226,7 @@ class ReceptionRegister(Register):
 
     def queryset(self, scope):
         visits = Visit.objects.filter(reception_day__station__in=scope.stations.values("pk"))
-        if scope.date_from:
-            visits = visits.filter(reception_day__date__gte=scope.date_from)
-        if scope.date_to:
-            visits = visits.filter(reception_day__date__lte=scope.date_to)
-        return visits.order_by("reception_day__date", "created_at", "id")
+        return _within(visits, "reception_day__date", scope).order_by("reception_day__date", "created_at", "id")
 
     def rows(self, user, scope, queryset=None):
         fields = (
@@ -274,11 +279,7 @@ class ActivityRegister(Register):
 
     def queryset(self, scope):
         activities = Activity.objects.filter(station__in=scope.stations.values("pk"))
-        if scope.date_from:
-            activities = activities.filter(date__gte=scope.date_from)
-        if scope.date_to:
-            activities = activities.filter(date__lte=scope.date_to)
-        return activities.order_by("date", "id")
+        return _within(activities, "date", scope).order_by("date", "id")
 
     def rows(self, user, scope, queryset=None):
         activities = (queryset if queryset is not None else self.queryset(scope)).values_list(

@@ -16,9 +16,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.validators import RegexValidator
-from django.forms import BoundField
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps
+
+from liaison.forms import MarkedBoundField
 
 from .forms import MOBILE_RE
 from .selectors import active_categories
@@ -147,18 +148,6 @@ class AttachmentsField(forms.Field):
         if errors:
             raise ValidationError(errors)
         return cleaned
-
-
-class MarkedBoundField(BoundField):
-    """A field in error gets Bootstrap's red border; Django adds ``aria-invalid`` and points to the message."""
-
-    def build_widget_attrs(self, attrs, widget=None):
-        attrs = super().build_widget_attrs(attrs, widget)
-        if self.errors:
-            # These attributes replace the widget's own when rendered: keep its classes.
-            classes = attrs.get("class", (widget or self.field.widget).attrs.get("class", ""))
-            attrs["class"] = f"{classes} is-invalid".strip()
-        return attrs
 
 
 class SharedFields(dict):

@@ -8,6 +8,7 @@ import uuid
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from liaison.forms import MarkedBoundField
 from stations.models import ReceptionRule
 
 from .forms import MOBILE_RE
@@ -23,6 +24,8 @@ def _time_widget():
 class BootstrapMixin:
     """Bootstrap 5 classes on every widget, and ``is-invalid`` on those whose field got an error."""
 
+    bound_field_class = MarkedBoundField
+
     def _style_widgets(self):
         for field in self.fields.values():
             widget = field.widget
@@ -33,12 +36,6 @@ class BootstrapMixin:
             else:
                 css = "form-control"
             widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
-
-    def add_error(self, field, error):
-        super().add_error(field, error)
-        for name in [field] if field else []:
-            if name in self.fields and "is-invalid" not in self.fields[name].widget.attrs.get("class", ""):
-                self.fields[name].widget.attrs["class"] += " is-invalid"
 
 
 class RepresentativesField(forms.TypedMultipleChoiceField):
