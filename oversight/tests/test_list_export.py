@@ -40,7 +40,10 @@ def test_a_large_list_is_written_in_the_background_with_the_same_filters(
     assert login(world.other_staff).get(status["download"]).status_code == 404
     # The bell says the file is ready, and the registers page lists it.
     assert world.staff.notifications.filter(url=response.url).exists()
-    assert "意见建议（筛选结果）" in login(world.staff).get(reverse("oversight:registers")).content.decode()
+    page = login(world.staff).get(reverse("oversight:registers")).content.decode()
+    assert "意见建议（筛选结果）" in page.split('id="my-exports"')[1]
+    assert page.count('id="my-exports"') == 1  # listed once, in the page, not in its <title>
+    assert "<h2" not in page.split("<title>")[1].split("</title>")[0]
 
 
 def test_the_list_export_is_refused_to_a_handler(login, world, items):
