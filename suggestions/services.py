@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import permissions
-from liaison.db import prepared_cursor
+from liaison.db import fetch_one_prepared
 from liaison.i18n import in_portal_language
 from liaison.sms import send_sms
 
@@ -240,7 +240,7 @@ def _insert_with_event(values: dict, event_values: dict) -> Suggestion:
     rows are built from the values directly (see ``_Columns``), without model
     instances first; no model signals are sent (none are connected to these two
     models). The statement is prepared on the connection (see
-    ``liaison.db.prepared_cursor``). Other databases, and suggestions with
+    ``liaison.db.fetch_one_prepared``). Other databases, and suggestions with
     attachments, take the ORM path.
     """
     db = transaction.get_connection()  # the connection itself: each attribute of the proxy costs a lookup
@@ -248,9 +248,10 @@ def _insert_with_event(values: dict, event_values: dict) -> Suggestion:
     now = timezone.now()
     row = s_cols.row(values, now, db)
     params = row + e_cols.row(event_values, now, db)
-    with transaction.atomic() if db.in_atomic_block else nullcontext(), prepared_cursor(db) as cursor:
-        cursor.execute(sql, params)
-        (suggestion_id,) = cursor.fetchone()
+    # With an idempotency key, running the statement twice cannot write twice (see fetch_one_prepared).
+    repeatable = values["idempotency_key"] is not None
+    with transaction.atomic() if db.in_atomic_block else nullcontext():
+        (suggestion_id,) = fetch_one_prepared(db, sql, params, repeatable=repeatable)
     return s_cols.instance(suggestion_id, row, values, db)
 
 

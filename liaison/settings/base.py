@@ -105,6 +105,11 @@ def _database(url: str) -> dict:
     else:
         db.setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
         db.setdefault("CONN_HEALTH_CHECKS", True)
+        # Django turns psycopg's prepared statements off (prepare_threshold None), and then nothing is
+        # prepared, not even on request. Its own queries bind on the client and are never prepared
+        # whatever this number; only the statements sent through liaison.db.prepared_cursor are, at
+        # their first run.
+        db.setdefault("OPTIONS", {}).setdefault("prepare_threshold", 5)
     return db
 
 

@@ -721,6 +721,89 @@ def test_a_repeated_key_leaves_the_prepared_statement_usable(world):
     assert Suggestion.objects.count() == 2 and Event.objects.count() == 2
 
 
+OUR_STATEMENT = 'WITH s AS (INSERT INTO "suggestions_suggestion"%'
+
+
+def runs_of_our_statement() -> list[int]:
+    """Per prepared copy of the one-statement write on this connection: how often it ran."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT generic_plans + custom_plans FROM pg_prepared_statements WHERE statement LIKE %s",
+            [OUR_STATEMENT],
+        )
+        return [runs for (runs,) in cursor.fetchall()]
+
+
+@ON_POSTGRES
+def test_the_one_statement_write_is_prepared_once_and_reused(world):
+    # Parsing and planning the statement on every submission was a third of the database's work.
+    fields = {"station": world.station, "channel": Channel.QR_STATION, "title": "路灯", "content": CONTENT}
+    for _ in range(3):
+        services.suggestion_create(**fields, idempotency_key=str(uuid.uuid4()))
+    assert runs_of_our_statement() == [3]
+    Suggestion.objects.filter(station=world.station).count()  # Django's own queries are not prepared
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements")
+        assert cursor.fetchone() == (1,)
+
+
+def kill_backend_of(db) -> int:
+    """End ``db``'s server session from another connection, as a database restart would; returns its pid."""
+    import psycopg
+
+    pid = db.connection.info.backend_pid
+    with psycopg.connect(**db.get_connection_params(), autocommit=True) as other:
+        other.execute("SELECT pg_terminate_backend(%s)", [pid])
+    return pid
+
+
+@ON_POSTGRES
+@pytest.mark.django_db(transaction=True)
+def test_a_citizens_suggestion_survives_a_lost_database_connection(world):
+    # The submission goes out without the per-request health check; a connection that died meanwhile
+    # (a restart, a failover) is replaced and the statement runs once more: saved once, not refused.
+    from django.db import connection
+
+    fields = {"station": world.station, "channel": Channel.QR_STATION, "title": "路灯", "content": CONTENT}
+    services.suggestion_create(**fields, idempotency_key=str(uuid.uuid4()))
+    dead = kill_backend_of(connection)
+    connection.health_check_done = False  # what the start of the next request does
+    key = str(uuid.uuid4())
+    suggestion, created = services.suggestion_create(**fields, idempotency_key=key)
+    assert created and connection.connection.info.backend_pid != dead
+    assert Suggestion.objects.filter(idempotency_key=key).count() == 1
+    assert Event.objects.filter(suggestion=suggestion).count() == 1
+
+
+@ON_POSTGRES
+@pytest.mark.django_db(transaction=True)
+def test_a_statement_error_is_not_run_twice(world, monkeypatch):
+    # Only a dead connection is retried: an error from the statement itself reaches the caller at once.
+    from django.db import DataError
+
+    from liaison import db as liaison_db
+
+    runs = []
+    original = liaison_db.prepared_cursor
+
+    def counting(db):
+        runs.append(1)
+        return original(db)
+
+    monkeypatch.setattr(liaison_db, "prepared_cursor", counting)
+    fields = {"station": world.station, "channel": Channel.QR_STATION, "content": CONTENT}
+    from django.db import connection
+
+    connection.health_check_done = False
+    with pytest.raises(DataError):
+        services.suggestion_create(**fields, title="长" * 101, idempotency_key=str(uuid.uuid4()))
+    assert runs == [1] and Suggestion.objects.count() == 0
+
+
 def test_an_error_mark_does_not_stay_on_the_next_visitors_form(en_client, world):
     # The form's fields are shared between requests: a red border must belong to one response only.
     refused = en_client.post(station_form_url(world), form_data(content="太短"))
