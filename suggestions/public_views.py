@@ -21,7 +21,7 @@ from django.shortcuts import redirect, render
 from django.urls import get_script_prefix, reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -102,10 +102,11 @@ def _resubmitted(request, *spent) -> HttpResponseRedirect | None:
     if earlier is None:
         return None
     ratelimit.give_back(*spent)
-    return redirect(_success_url(earlier))
+    return HttpResponseRedirect(_success_url(earlier))
 
 
 def _success_url(suggestion: Suggestion) -> str:
+    # Used as is by HttpResponseRedirect: redirect() would first try it as a URL name to reverse.
     return f"{_track_prefix(get_script_prefix())}{suggestion.tracking_code}/?new=1"
 
 
@@ -167,7 +168,7 @@ def _suggest(request, *, station, representative, channel):
     ip = ratelimit.client_ip(request)
     posts, by_ip = ratelimit.hit_each(("suggest_post_ip", ip), ("suggest_ip", ip))
     reattach = [upload.name for upload in request.FILES.getlist("attachments")]
-    too_many = _("Too many submissions from this network. Please wait a while and try again.")
+    too_many = gettext_lazy("Too many submissions from this network. Please wait a while and try again.")
     if not posts.allowed:
         # A double tap or a resubmit after a network error is the same suggestion, and no rate limit spent.
         return _resubmitted(request, posts) or _render_form(
@@ -226,7 +227,7 @@ def _suggest(request, *, station, representative, channel):
     except ValidationError as error:
         form.add_error(None, error.messages)
         return _render_form(request, context, form, reattach=reattach)
-    return redirect(_success_url(suggestion))
+    return HttpResponseRedirect(_success_url(suggestion))
 
 
 # Checked inside, after the body size: CsrfViewMiddleware would otherwise read (and spool) the whole
