@@ -32,6 +32,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ["DJANGO_SETTINGS_MODULE"] = "liaison.settings.bench"
 
+IDLE = "idle"
+
 TEXTS = [
     "小区门口道路破损严重，雨天积水，老人孩子出行不便，希望尽快修复。",
     "希望在四季城小区东门增设公交站点，方便居民出行。",
@@ -157,6 +159,11 @@ def cpu_seconds() -> dict[tuple[str, str], float]:
             continue
         user, system = fields[fields.rindex(")") + 2 :].split()[11:13]
         kinds[kind, pid] = (int(user) + int(system)) / tick
+    if os.path.isfile("/proc/stat"):
+        with open("/proc/stat") as stat:
+            # The machine's idle time (all CPUs, waiting for the disk included): what no process used.
+            cpu = stat.readline().split()
+        kinds[IDLE, ""] = (int(cpu[4]) + int(cpu[5])) / tick
     return kinds
 
 
@@ -180,10 +187,14 @@ async def drive(make_client, clients, seconds, warmup):
     return timings, errors, seconds, cpu
 
 
-def report_cpu(name, timings, cpu):
+def report_cpu(name, timings, seconds, cpu):
     if timings and cpu:
+        idle = cpu.pop(IDLE, None)
         parts = ", ".join(f"{kind} {used / len(timings) * 1000:.2f}" for kind, used in sorted(cpu.items()))
         print(f"  {name}, CPU ms per request: {parts}")
+        if idle is not None:
+            # Idle cores under load mean the server waits (on the disk, on locks) rather than computes.
+            print(f"  {name}, machine idle: {idle / (seconds * (os.cpu_count() or 1)) * 100:.0f} %")
 
 
 def report(name, timings, errors, seconds, cpu=None):
@@ -266,8 +277,8 @@ def main():
         print("-" * 78)
         base_rps, _ = report("all rounds baseline: one INSERT", *totals["base"])
         sub_rps, sub_p95 = report("all rounds public /s/<code>/suggest/", *totals["sub"])
-        report_cpu("baseline", totals["base"][0], totals["base"][3])
-        report_cpu("submission", totals["sub"][0], totals["sub"][3])
+        report_cpu("baseline", totals["base"][0], totals["base"][2], totals["base"][3])
+        report_cpu("submission", totals["sub"][0], totals["sub"][2], totals["sub"][3])
         pings_after, suggestions_after = count_rows()
         ratio = sub_rps / base_rps if base_rps else 0
         print(f"ratio per round: {', '.join(f'{r:.2f}' for r in ratios)}")
