@@ -10,6 +10,14 @@ class Role(models.TextChoices):
     COMMITTEE_ADMIN = "committee_admin", _("Committee admin")
 
 
+class AdminDuty(models.TextChoices):
+    """三员分立: the three administrator duties of 等保 2.0. One field, so no account can hold two."""
+
+    SYSTEM = "system", _("System administrator")
+    SECURITY = "security", _("Security administrator")
+    AUDIT = "audit", _("Audit administrator")
+
+
 class User(AbstractUser):
     """A portal account.
 
@@ -24,6 +32,13 @@ class User(AbstractUser):
 
     full_name = models.CharField(_("full name"), max_length=60, blank=True)
     phone = models.CharField(_("mobile phone"), max_length=20, blank=True)
+    admin_duty = models.CharField(
+        _("administrator duty"),
+        max_length=10,
+        choices=AdminDuty.choices,
+        blank=True,
+        help_text=_("System, security or audit administrator (三员分立); an account holds at most one."),
+    )
 
     class Meta:
         verbose_name = _("user")

@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import CharField, Q, Value
 from django.db.models.functions import Cast
 
-from .models import Role
+from .models import AdminDuty, Role
 
 _CACHE_ATTR = "_liaison_role_cache"
 
@@ -101,6 +101,31 @@ def roles(user) -> set[str]:
 
 def has_role(user, role: str) -> bool:
     return role in roles(user)
+
+
+# Administrator duties (三员分立) ---------------------------------------------------
+
+
+def admin_duty(user) -> str:
+    """The account's administrator duty ("" for none). Separate from the business roles above."""
+    if not user.is_authenticated:
+        return ""
+    return user.admin_duty or ""
+
+
+def is_system_admin(user) -> bool:
+    """Keeps accounts and the registries (系统管理员)."""
+    return admin_duty(user) == AdminDuty.SYSTEM
+
+
+def is_security_admin(user) -> bool:
+    """Keeps roles, the password policy, lockouts and second factors (安全管理员)."""
+    return admin_duty(user) == AdminDuty.SECURITY
+
+
+def may_read_audit_log(user) -> bool:
+    """Only the audit administrator (审计管理员) reads the audit trail; nobody else, the superuser included."""
+    return admin_duty(user) == AdminDuty.AUDIT
 
 
 def region_in_scope(user, region) -> bool:
