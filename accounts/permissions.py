@@ -218,6 +218,14 @@ def can_download_region_posters(user, region) -> bool:
     return has_role(user, Role.COMMITTEE_ADMIN) and region_in_scope(user, region)
 
 
+def may_edit_shared_registries(user) -> bool:
+    """Lists that hold for every county (categories, kinds, scoring rules, the calendar) are kept by the
+    top-level committee: a committee admin of a whole city (a region path of one level), or the superuser."""
+    if not user.is_authenticated:
+        return False
+    return user.is_superuser or any(path.count("/") == 1 for path in committee_region_paths(user))
+
+
 def visible_regions_q(user) -> Q:
     if user.is_authenticated and user.is_superuser:
         return Q()
@@ -234,6 +242,92 @@ def listed_units_q(user) -> Q:
     if user.is_superuser:
         return Q()
     return Q(pk__in=handling_unit_ids(user)) | _committee_q(user, "region")
+
+
+# Accounts in the admin ---------------------------------------------------------
+
+
+def may_grant_permissions(user) -> bool:
+    """Superuser status, admin permissions and groups: given only by the superuser."""
+    return user.is_authenticated and user.is_superuser
+
+
+def _accounts_linked_in_scope_q(user) -> Q:
+    """Accounts that work inside the committee admin's subtree: its stations' staff, its units' handlers, the
+    representatives resident at its stations, and the committee admins of its regions."""
+    model = get_user_model()
+    stations = user.staff_stations.model.objects.filter(_committee_q(user, "region")).values("pk")
+    units = user.handling_units.model.objects.filter(_committee_q(user, "region")).values("pk")
+    regions = user.committee_regions.model.objects.filter(visible_regions_q(user)).values("pk")
+    return (
+        Q(pk__in=model.objects.filter(staff_stations__in=stations).values("pk"))
+        | Q(pk__in=model.objects.filter(handling_units__in=units).values("pk"))
+        | Q(pk__in=model.objects.filter(representative__residencies__station__in=stations).values("pk"))
+        | Q(pk__in=model.objects.filter(committee_regions__in=regions).values("pk"))
+    )
+
+
+def _unlinked_accounts_q() -> Q:
+    """Accounts with no role yet and no administrator duty: a committee admin may give them a role."""
+    unlinked = get_user_model().objects.filter(
+        staff_stations=None,
+        handling_units=None,
+        representative=None,
+        committee_regions=None,
+        is_superuser=False,
+        admin_duty="",
+    )
+    return Q(pk__in=unlinked.values("pk"))
+
+
+def admin_accounts_q(user) -> Q:
+    """Accounts a committee admin may see and choose in the admin: their own, those linked inside their subtree,
+    and accounts linked to nothing yet. Never the superuser's or an administrator duty's account."""
+    if not user.is_authenticated:
+        return Q(pk__in=[])
+    if user.is_superuser:
+        return Q()
+    if not committee_region_paths(user):
+        return Q(pk=user.pk)
+    ordinary = Q(is_superuser=False, admin_duty="")
+    return Q(pk=user.pk) | (_accounts_linked_in_scope_q(user) & ordinary) | _unlinked_accounts_q()
+
+
+def account_within_scope(user, account) -> bool:
+    """May ``user`` change ``account`` itself (its name, password, status)? Only when it works in their subtree and
+    nowhere else: an account that is also staff, handler, representative or committee admin elsewhere would otherwise
+    be taken over from here, with all its other reach."""
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    if account.is_superuser or account.admin_duty:
+        return False
+    if account.staff_stations.exclude(_committee_q(user, "region")).exists():
+        return False
+    if account.handling_units.exclude(_committee_q(user, "region")).exists():
+        return False
+    if account.committee_regions.exclude(visible_regions_q(user)).exists():
+        return False
+    representative = getattr(account, "representative", None)
+    if representative is not None:
+        return representative_within_scope(user, representative)
+    # An account with no role yet is the system administrator's: whoever set its password could wait for
+    # another county to give it a role.
+    return account.staff_stations.exists() or account.handling_units.exists() or account.committee_regions.exists()
+
+
+def representative_within_scope(user, representative) -> bool:
+    """Is every station where the representative is resident inside the committee admin's subtree?
+
+    A representative's account reads the suggestions of every station they are
+    resident at: a county may change (and link an account to) only its own.
+    """
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    return not representative.residencies.exclude(_committee_q(user, "station__region")).exists()
 
 
 # Suggestions --------------------------------------------------------------

@@ -1,35 +1,17 @@
 from django.contrib import admin
 
-from accounts import permissions
-from accounts.admin import RegionScopedAdmin
+from accounts.admin import PortalInline, RegionScopedAdmin, SharedRegistryAdmin
 
 from .models import Activity, ActivityKind, ActivityPhoto, ScoringRule
 
 
-class TopCommitteeEditsAdmin(admin.ModelAdmin):
-    """Rules that hold for every county: kept by the top-level committee; other committees read them."""
-
-    def _may_edit(self, request) -> bool:
-        user = request.user
-        return user.is_superuser or any(path.count("/") == 1 for path in permissions.committee_region_paths(user))
-
-    def has_add_permission(self, request):
-        return self._may_edit(request) and super().has_add_permission(request)
-
-    def has_change_permission(self, request, obj=None):
-        return self._may_edit(request) and super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return self._may_edit(request) and super().has_delete_permission(request, obj)
-
-
 @admin.register(ActivityKind)
-class ActivityKindAdmin(TopCommitteeEditsAdmin):
+class ActivityKindAdmin(SharedRegistryAdmin):
     list_display = ["name", "order", "is_active"]
     list_editable = ["order", "is_active"]
 
 
-class ActivityPhotoInline(admin.TabularInline):
+class ActivityPhotoInline(PortalInline):
     model = ActivityPhoto
     extra = 0
     readonly_fields = ["original_name", "size"]
@@ -43,11 +25,12 @@ class ActivityAdmin(RegionScopedAdmin):
     search_fields = ["title", "summary"]
     date_hierarchy = "date"
     autocomplete_fields = ["station", "representatives"]
+    readonly_fields = ["created_by"]  # who entered it is a record, not a choice
     inlines = [ActivityPhotoInline]
 
 
 @admin.register(ScoringRule)
-class ScoringRuleAdmin(TopCommitteeEditsAdmin):
+class ScoringRuleAdmin(SharedRegistryAdmin):
     list_display = ["__str__", "points", "within_days", "cap", "is_active"]
     list_editable = ["points", "within_days", "cap", "is_active"]
     list_filter = ["basis", "is_active"]

@@ -3,17 +3,12 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
-from django.utils.translation import gettext_lazy as _
 from django.views.i18n import set_language
 
 from . import (
     codes,  # noqa: F401  (registers the <code:...> URL converter)
     views,
 )
-
-admin.site.site_header = _("Liaison station portal administration")
-admin.site.site_title = _("Liaison station portal")
-admin.site.index_title = _("Registries")
 
 urlpatterns = [
     # The citizen's form and tracking page first: they take the most traffic, and Django tries patterns in order.

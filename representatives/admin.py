@@ -1,24 +1,25 @@
 from django.contrib import admin
 
-from accounts.admin import RegionScopedAdmin
+from accounts import permissions
+from accounts.admin import PortalInline, RegionScopedAdmin, SharedRegistryAdmin
 
 from .models import CongressMembership, ProfessionalGroup, Representative, Residency
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(PortalInline):
     model = CongressMembership
     extra = 0
     autocomplete_fields = ("region",)
 
 
-class ResidencyInline(admin.TabularInline):
+class ResidencyInline(PortalInline):
     model = Residency
     extra = 0
     autocomplete_fields = ("station",)
 
 
 @admin.register(ProfessionalGroup)
-class ProfessionalGroupAdmin(admin.ModelAdmin):
+class ProfessionalGroupAdmin(SharedRegistryAdmin):
     list_display = ("name", "description")
     search_fields = ("name",)
 
@@ -32,6 +33,17 @@ class RepresentativeAdmin(RegionScopedAdmin):
     readonly_fields = ("code", "created_at")
     autocomplete_fields = ("user", "group")
     inlines = [MembershipInline, ResidencyInline]
+
+    def has_change_permission(self, request, obj=None):
+        # Resident also outside the subtree: its account would read those stations' suggestions too.
+        if obj is not None and not permissions.representative_within_scope(request.user, obj):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and not permissions.representative_within_scope(request.user, obj):
+            return False
+        return super().has_delete_permission(request, obj)
 
 
 @admin.register(CongressMembership)

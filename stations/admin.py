@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from accounts import permissions
-from accounts.admin import RegionScopedAdmin
+from accounts.admin import PortalModelAdmin, RegionScopedAdmin, SharedRegistryAdmin
 
 from . import reception
 from .models import IndustryChain, ReceptionDay, ReceptionRule, Region, StandardItem, Station, Visit
@@ -12,7 +12,7 @@ admin.site.empty_value_display = _("(none)")
 
 
 @admin.register(Region)
-class RegionAdmin(admin.ModelAdmin):
+class RegionAdmin(PortalModelAdmin):
     list_display = ("name", "level", "parent", "path")
     list_filter = ("level",)
     search_fields = ("name",)
@@ -22,15 +22,22 @@ class RegionAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).filter(permissions.visible_regions_q(request.user))
 
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "parent" and not request.user.is_superuser:
+            # A region without a parent would be a new tree outside every committee's subtree.
+            field.required = True
+        return field
+
 
 @admin.register(IndustryChain)
-class IndustryChainAdmin(admin.ModelAdmin):
+class IndustryChainAdmin(SharedRegistryAdmin):
     list_display = ("name", "parks_count", "enterprises_count", "cooperatives_count")
     search_fields = ("name",)
 
 
 @admin.register(StandardItem)
-class StandardItemAdmin(admin.ModelAdmin):
+class StandardItemAdmin(SharedRegistryAdmin):
     list_display = ("group", "name", "order", "is_active")
     list_filter = ("group", "is_active")
     list_editable = ("order", "is_active")

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts import permissions
-from accounts.admin import RegionScopedAdmin
+from accounts.admin import PortalInline, PortalModelAdmin, RegionScopedAdmin, SharedRegistryAdmin
 from liaison import workdays
 from liaison.sms import mask_phone
 from stations.models import Region
@@ -56,7 +56,7 @@ class SuggestionScopedAdmin(RegionScopedAdmin):
 
     def get_queryset(self, request):
         # Skip RegionScopedAdmin's join + DISTINCT; the subquery below scopes the same subtrees.
-        queryset = admin.ModelAdmin.get_queryset(self, request)
+        queryset = PortalModelAdmin.get_queryset(self, request)
         if request.user.is_superuser:
             return queryset
         regions = Region.objects.filter(permissions.visible_regions_q(request.user)).values("pk")
@@ -80,7 +80,7 @@ class RecordAdmin(SuggestionScopedAdmin):
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(SharedRegistryAdmin):
     list_display = ("name", "order", "is_active")
     list_editable = ("order", "is_active")
     list_filter = ("is_active",)
@@ -88,14 +88,14 @@ class CategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(DeadlinePolicy)
-class DeadlinePolicyAdmin(admin.ModelAdmin):
+class DeadlinePolicyAdmin(SharedRegistryAdmin):
     list_display = ("__str__", "category", "urgency", "accept_days", "reply_days", "rating_days")
     list_filter = ("urgency", "category")
     search_fields = ("category__name",)
 
 
 @admin.register(CalendarOverride)
-class CalendarOverrideAdmin(admin.ModelAdmin):
+class CalendarOverrideAdmin(SharedRegistryAdmin):
     """Holidays and make-up days for years the calendar package does not know (2027 on)."""
 
     list_display = ("date", "is_workday", "note")
@@ -130,7 +130,7 @@ def _calendar_changed():
 # The loop's records -------------------------------------------------------------------
 
 
-class AttachmentInline(admin.TabularInline):
+class AttachmentInline(PortalInline):
     model = Attachment
     fields = ("original_name", "content_type", "size", "created_at")
     readonly_fields = fields
@@ -142,7 +142,7 @@ class AttachmentInline(admin.TabularInline):
         return False
 
 
-class AssignmentInline(admin.TabularInline):
+class AssignmentInline(PortalInline):
     model = Assignment
     fields = ("unit", "role", "status", "accept_due", "reply_due", "responsible", "flagged")
     readonly_fields = fields
@@ -331,7 +331,7 @@ class NotificationAdmin(RecordAdmin):
     show_full_result_count = False
 
     def get_queryset(self, request):
-        queryset = admin.ModelAdmin.get_queryset(self, request)
+        queryset = PortalModelAdmin.get_queryset(self, request)
         if request.user.is_superuser:
             return queryset
         return queryset.filter(user=request.user)
