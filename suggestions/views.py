@@ -182,6 +182,8 @@ def render_detail(request, suggestion, *, bound=None, status=200):
 @require_POST
 def suggestion_merge(request, code):
     duplicate = selectors.suggestion_for_user(request.user, code)
+    if not permissions.can_merge_suggestion(request.user, duplicate):
+        raise PermissionDenied(_("Merging duplicates is done by the station's staff or the committee."))
     form = MergeForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose the suggestion to merge into."))
