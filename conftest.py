@@ -47,6 +47,50 @@ def browser_context_args(browser_context_args):
     return {**browser_context_args, "locale": "zh-CN", "timezone_id": "Asia/Shanghai"}
 
 
+# Every page a journey opens reports the Content-Security-Policy violations it meets: Chromium logs
+# each one to the console ("... violates the following Content Security Policy directive ..."), and
+# this listener logs the event too, with the directive and the blocked source, in case a future
+# Chromium stops logging.
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", function (e) {
+  console.error("Content Security Policy violation: " + e.violatedDirective + " blocked " +
+    (e.blockedURI || "inline") + " at " + e.sourceFile + ":" + e.lineNumber + " " + (e.sample || ""));
+});
+"""
+
+
+def watch_csp(context, violations):
+    context.add_init_script(CSP_LISTENER)
+    context.on(
+        "console",
+        lambda message: (
+            violations.append(f"{message.page.url if message.page else '?'}: {message.text}")
+            if "Content Security Policy" in message.text
+            else None
+        ),
+    )
+    return context
+
+
+@pytest.fixture(autouse=True)
+def csp_violations_fail_the_journey(request, monkeypatch):
+    """A browser journey fails when any page it opens breaks the Content-Security-Policy.
+
+    Set up before pytest-playwright's ``context`` (autouse fixtures come first), so the journey's own
+    page and every context it opens itself with ``browser.new_context`` are watched.
+    """
+    if request.node.get_closest_marker("browser") is None:
+        yield []
+        return
+    browser = request.getfixturevalue("browser")
+    violations = []
+    open_context = browser.new_context
+    monkeypatch.setattr(browser, "new_context", lambda *a, **kw: watch_csp(open_context(*a, **kw), violations))
+    yield violations
+    if violations:
+        pytest.fail("Content-Security-Policy violations:\n" + "\n".join(violations), pytrace=False)
+
+
 @dataclass
 class World:
     """Two counties of one city, a station in each, and one persona per access case."""

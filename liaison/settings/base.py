@@ -9,6 +9,7 @@ both under ``var/``, so a first run needs no server at all.
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -23,6 +24,38 @@ SECRET_KEY = env.str("SECRET_KEY", default="dev-only-insecure-key-change-me")
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+
+# Content-Security-Policy, the same in development and production: no page runs inline script or
+# style; every script, style sheet, font and image comes from the portal itself (Bootstrap, its icons
+# and ECharts are served from node_modules, see STATICFILES_DIRS). data: images are Bootstrap's own
+# SVG icons in its CSS (select arrows, check marks, close buttons). No nonce is needed: templates keep
+# no inline <script> and no on...= handler (liaison/tests/test_csp.py fails CI on a new one).
+# CSP_REPORT_ONLY=true sends the same policy as Content-Security-Policy-Report-Only, to try a change on
+# a live site before enforcing it; CSP_REPORT_URI names a collector for the browsers' violation reports.
+def _content_security_policy(*, report_only: bool, report_uri: str) -> tuple[dict | None, dict | None]:
+    """django-csp's two settings: (enforced policy, report-only policy); one of them is None."""
+    directives = {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+    if report_uri:
+        directives["report-uri"] = [report_uri]
+    policy = {"DIRECTIVES": directives}
+    return (None, policy) if report_only else (policy, None)
+
+
+CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY_REPORT_ONLY = _content_security_policy(
+    report_only=env.bool("CSP_REPORT_ONLY", default=False), report_uri=env.str("CSP_REPORT_URI", default="")
+)
 
 # Absolute base of the public URLs printed on QR posters (https://portal.example.gov.cn).
 # When empty, the request's own host is used.
@@ -40,6 +73,8 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "axes",
+    # django-csp: its system checks catch settings written for its older releases.
+    "csp",
     "liaison",
     "accounts",
     "stations",
@@ -51,6 +86,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

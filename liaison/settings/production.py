@@ -39,3 +39,5 @@ SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# The Content-Security-Policy is set in base.py, so development runs under the same one; its
+# frame-ancestors 'none' says what X-Frame-Options DENY says, to browsers that read CSP.

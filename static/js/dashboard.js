@@ -11,8 +11,11 @@
   function draw(id, option) {
     var box = document.getElementById(id);
     if (!box) { return; }
-    var chart = echarts.init(box, null, { renderer: "svg" });
+    // Canvas, and tooltips drawn inside it: ECharts' SVG renderer writes style="" attributes on its text and
+    // its HTML tooltips carry style="" markup, both refused by the Content-Security-Policy (style-src 'self').
+    var chart = echarts.init(box, null, { renderer: "canvas" });
     option.textStyle = font;
+    option.tooltip.renderMode = "richText";
     option.animation = false;
     chart.setOption(option);
     charts.push(chart);

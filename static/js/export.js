@@ -4,6 +4,8 @@
   var box = document.getElementById("export-job");
   if (!box) { return; }
   var bar = box.querySelector(".progress-bar");
+  // The width is set here rather than in a style="" attribute, which the Content-Security-Policy refuses.
+  bar.style.width = document.getElementById("export-progress").getAttribute("aria-valuenow") + "%";
   function tick() {
     fetch(box.dataset.statusUrl, { credentials: "same-origin" })
       .then(function (r) { return r.json(); })
