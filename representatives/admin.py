@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from accounts.admin import RegionScopedAdmin
+from accounts.admin import RegionScopedAdmin, RoleLinkAdmin
 
 from .models import CongressMembership, ProfessionalGroup, Representative, Residency
 
@@ -24,7 +24,7 @@ class ProfessionalGroupAdmin(admin.ModelAdmin):
 
 
 @admin.register(Representative)
-class RepresentativeAdmin(RegionScopedAdmin):
+class RepresentativeAdmin(RoleLinkAdmin, RegionScopedAdmin):
     region_lookup = "residencies__station__region"
     list_display = ("name", "code", "gender", "group", "occupation", "phone")
     list_filter = ("gender", "group", "memberships__level")

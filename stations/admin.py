@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from accounts import permissions
-from accounts.admin import RegionScopedAdmin
+from accounts.admin import RegionScopedAdmin, RoleLinkAdmin
 
 from . import reception
 from .models import IndustryChain, ReceptionDay, ReceptionRule, Region, StandardItem, Station, Visit
@@ -12,7 +12,7 @@ admin.site.empty_value_display = _("(none)")
 
 
 @admin.register(Region)
-class RegionAdmin(admin.ModelAdmin):
+class RegionAdmin(RoleLinkAdmin):
     list_display = ("name", "level", "parent", "path")
     list_filter = ("level",)
     search_fields = ("name",)
@@ -20,7 +20,10 @@ class RegionAdmin(admin.ModelAdmin):
     filter_horizontal = ("committee_admins",)
 
     def get_queryset(self, request):
-        return super().get_queryset(request).filter(permissions.visible_regions_q(request.user))
+        queryset = super().get_queryset(request)
+        if permissions.sees_every_region_in_admin(request.user):
+            return queryset
+        return queryset.filter(permissions.visible_regions_q(request.user))
 
 
 @admin.register(IndustryChain)
@@ -38,7 +41,7 @@ class StandardItemAdmin(admin.ModelAdmin):
 
 
 @admin.register(Station)
-class StationAdmin(RegionScopedAdmin):
+class StationAdmin(RoleLinkAdmin, RegionScopedAdmin):
     """Deleting a station that residents, sub-points or (later) suggestions use is
     refused by the PROTECT foreign keys: the admin lists what still uses it."""
 

@@ -46,7 +46,7 @@ from suggestions.workflow import TRANSITIONS, Action
 
 pytestmark = pytest.mark.django_db
 
-PASSWORD = "liaison2026"
+PASSWORD = "Liaison@2026"
 REAL_PEOPLE = ("杨国胜", "苗振宇", "付建梅")
 ANCHOR = dt.date(2026, 11, 20)  # the demo history's last day
 ON_DUTY = ReceptionDay.on_duty.through
