@@ -46,6 +46,15 @@ def _view_name(request) -> str:
     return match.view_name if match else ""
 
 
+def session_started(sender, request, user, **kwargs):
+    """At log-in (user_logged_in): the session's clocks start now, also when the same user logs in again,
+    and whether the account has a second factor is asked once, here, rather than on its pages."""
+    now = int(time.time())
+    request.session[STARTED_SESSION_KEY] = now
+    request.session[SEEN_SESSION_KEY] = now
+    request.session[second_factor.ENROLLED_SESSION_KEY] = second_factor.is_enrolled(user)
+
+
 class SessionLimitsMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -101,7 +110,7 @@ class SecondFactorMiddleware:
         required = permissions.second_factor_required(user)
         enrolled = request.session.get(second_factor.ENROLLED_SESSION_KEY)
         if enrolled is None or required:
-            # Asked once per session for most accounts; every time for those who must have one.
+            # Sessions from before this flag existed ask once; those who must have a device, every time.
             enrolled = second_factor.is_enrolled(user)
             request.session[second_factor.ENROLLED_SESSION_KEY] = enrolled
         if enrolled:

@@ -34,12 +34,16 @@ class MinimumLengthValidator(DjangoMinimumLengthValidator):
     """Django's rule with a message of our own: Django 5.2's error text has no Chinese translation."""
 
     def get_error_message(self):
-        return self.get_help_text()
-
-    def get_help_text(self):
         return ngettext(
             "The password must be at least %(count)d character long.",
             "The password must be at least %(count)d characters long.",
+            self.min_length,
+        ) % {"count": self.min_length}
+
+    def get_help_text(self):
+        return ngettext(
+            "Use at least %(count)d character.",
+            "Use at least %(count)d characters.",
             self.min_length,
         ) % {"count": self.min_length}
 
@@ -123,7 +127,8 @@ def change_due(user) -> str:
     if user.must_change_password:
         return INITIAL
     days = settings.PASSWORD_MAX_AGE_DAYS
-    if days > 0 and permissions.password_expires(user):
-        if user.password_changed_at <= timezone.now() - timedelta(days=days):
+    # The date first: the roles cost a query, and most passwords are younger than the limit.
+    if days > 0 and user.password_changed_at <= timezone.now() - timedelta(days=days):
+        if permissions.password_expires(user):
             return EXPIRED
     return ""

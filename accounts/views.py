@@ -125,6 +125,7 @@ def otp_enrol(request):
         {
             "form": form,
             "qr_svg": qr.inline_svg(device.config_url, scale=5, border=2),
+            "config_url": device.config_url,
             "manual_key": second_factor.manual_key(device),
             "issuer": settings.OTP_TOTP_ISSUER,
             "required": permissions.second_factor_required(user),
