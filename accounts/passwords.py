@@ -84,8 +84,7 @@ class UsernameNotInPasswordValidator:
 class PasswordHistoryValidator:
     """Refuses the current password and the last ones kept in :class:`accounts.models.PasswordHistory`.
 
-    The hashes are checked one by one with the hasher that made each: a few hundred
-    milliseconds each with PBKDF2, once per change.
+    Each kept hash is checked with the hasher that made it (a full PBKDF2 run each), once per change.
     """
 
     def __init__(self, count: int | None = None):

@@ -230,13 +230,9 @@ def duty_refusal(account, duty: str, *, is_superuser: bool | None = None) -> str
     return ""
 
 
-def may_hold_business_role(account) -> bool:
-    """Accounts with a duty stay out of the business roles (station staff, handler, committee admin, representative)."""
-    return not account.admin_duty
-
-
 def business_role_holders_q() -> Q:
-    """The accounts that may be linked to a business role, for the admin's pickers."""
+    """The accounts that may be linked to a business role (station staff, handler, committee admin,
+    representative): none with a duty."""
     return Q(admin_duty="")
 
 
