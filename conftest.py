@@ -9,6 +9,10 @@ import pytest
 # otherwise refuse ORM calls from live_server tests with SynchronousOnlyOperation.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
+from django_otp import DEVICE_ID_SESSION_KEY  # noqa: E402
+from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
+
+from accounts import permissions  # noqa: E402
 from liaison.testing import factories as f  # noqa: E402
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -175,12 +179,27 @@ def world(db):
     )
 
 
+def verify_second_factor(client, user):
+    """Mark the client's session as verified with a (new) confirmed TOTP device, as the log-in's second step does."""
+    device, _ = TOTPDevice.objects.get_or_create(user=user, confirmed=True, defaults={"name": "authenticator"})
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return device
+
+
 @pytest.fixture
 def login(client):
-    """``login(user)`` signs the test client in as that persona and returns the client."""
+    """``login(user)`` signs the test client in as that persona and returns the client.
+
+    Accounts that must use a second factor (the superuser, the administrator duties) are
+    signed in fully, second step included; the steps themselves are tested in accounts/tests.
+    """
 
     def _login(user):
         client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        if permissions.second_factor_required(user):
+            verify_second_factor(client, user)
         return client
 
     return _login

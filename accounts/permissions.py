@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.db.models import CharField, Q, Value
 from django.db.models.functions import Cast
+from django.utils.translation import gettext_lazy as _
 
 from .models import AdminDuty, Role
 
@@ -104,6 +105,70 @@ def has_role(user, role: str) -> bool:
 
 
 # Administrator duties (三员分立) ---------------------------------------------------
+#
+# A duty's Django permissions come from the table below and from nothing else: the
+# authentication backend (accounts.backends.AdminDutyBackend) grants what a duty lists
+# and refuses everything else, whatever groups or user permissions the account has. A
+# table in code rather than groups in the database, so that no administrator can widen
+# a duty (the security admin keeps the groups: with groups, they could widen their own).
+
+_ALL = frozenset({"view", "add", "change", "delete"})
+_KEEP = frozenset({"view", "change"})
+
+DUTY_PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
+    # Accounts and the registries. Not the role links (below), not the loop's records and
+    # the citizens' data in them, not the committees' scoring rules.
+    AdminDuty.SYSTEM: {
+        "accounts.user": frozenset({"view", "add", "change"}),
+        "stations.region": _ALL,
+        "stations.industrychain": _ALL,
+        "stations.standarditem": _ALL,
+        "stations.station": _ALL,
+        "representatives.professionalgroup": _ALL,
+        "representatives.representative": _ALL,
+        "representatives.congressmembership": _ALL,
+        "representatives.residency": _ALL,
+        "suggestions.handlingunit": _ALL,
+        "suggestions.category": _ALL,
+        "suggestions.calendaroverride": _ALL,
+    },
+    # Who holds which role: the role links, groups and permissions, lockouts, second factors.
+    AdminDuty.SECURITY: {
+        "accounts.user": _KEEP,
+        "auth.group": _ALL,
+        "stations.region": _KEEP,
+        "stations.station": _KEEP,
+        "suggestions.handlingunit": _KEEP,
+        "representatives.representative": _KEEP,
+        "axes.accessattempt": frozenset({"view", "delete"}),
+        "axes.accessfailurelog": frozenset({"view"}),
+    },
+    # The audit trail, read only ("audit.*": every model of the audit app).
+    AdminDuty.AUDIT: {
+        "audit.*": frozenset({"view"}),
+    },
+}
+
+# Permissions in these apps come only from a duty (or being a superuser): a committee
+# admin given "accounts.change_user" or "auth.change_group" would undo the separation.
+RESERVED_APP_LABELS = frozenset({"accounts", "auth", "axes", "otp_totp", "otp_static", "audit"})
+
+# The links that make the business roles, by model: the security admin keeps these fields,
+# the system admin everything else on the same pages.
+ROLE_LINK_FIELDS: dict[str, str] = {
+    "stations.region": "committee_admins",
+    "stations.station": "staff",
+    "suggestions.handlingunit": "handlers",
+    "representatives.representative": "user",
+}
+
+# What each duty may change on an account in the Django admin; a superuser changes everything.
+_ACCOUNT_FIELDS_BY_DUTY = {
+    AdminDuty.SYSTEM: frozenset(
+        {"username", "first_name", "last_name", "full_name", "email", "phone", "is_active", "must_change_password"}
+    ),
+    AdminDuty.SECURITY: frozenset({"is_staff", "groups", "user_permissions"}),
+}
 
 
 def admin_duty(user) -> str:
@@ -126,6 +191,126 @@ def is_security_admin(user) -> bool:
 def may_read_audit_log(user) -> bool:
     """Only the audit administrator (审计管理员) reads the audit trail; nobody else, the superuser included."""
     return admin_duty(user) == AdminDuty.AUDIT
+
+
+def duty_grants(duty: str, perm: str) -> bool:
+    """Does the duty's table hold ``perm`` ("app_label.action_model")?"""
+    app_label, _, codename = perm.partition(".")
+    action, _, model = codename.partition("_")
+    table = DUTY_PERMISSIONS.get(duty, {})
+    actions = table.get(f"{app_label}.{model}") or table.get(f"{app_label}.*") or frozenset()
+    return action in actions
+
+
+def duty_opens_app(duty: str, app_label: str) -> bool:
+    return any(key.partition(".")[0] == app_label for key in DUTY_PERMISSIONS.get(duty, {}))
+
+
+def sees_every_region_in_admin(user) -> bool:
+    """The superuser and the registry-keeping duties work across the whole installation, not a subtree."""
+    return user.is_authenticated and (user.is_superuser or admin_duty(user) in (AdminDuty.SYSTEM, AdminDuty.SECURITY))
+
+
+def may_assign_duty(user) -> bool:
+    """Only a superuser (the installation account) hands out duties; no duty can hand out another."""
+    return user.is_authenticated and user.is_active and user.is_superuser
+
+
+def duty_refusal(account, duty: str, *, is_superuser: bool | None = None) -> str:
+    """Why ``account`` may not hold ``duty`` ("" when it may): duties go to accounts that do nothing else.
+
+    ``is_superuser`` is the flag as a form is about to save it, when it differs from the account's.
+    """
+    if not duty:
+        return ""
+    if account.is_superuser if is_superuser is None else is_superuser:
+        return _("A superuser cannot hold an administrator duty: it would pass every check of the other duties.")
+    if account.pk and roles(account):
+        return _("An account that holds a business role cannot hold an administrator duty; use a separate account.")
+    return ""
+
+
+def business_role_holders_q() -> Q:
+    """The accounts that may be linked to a business role (station staff, handler, committee admin,
+    representative): none with a duty."""
+    return Q(admin_duty="")
+
+
+def role_link_field(model_label: str) -> str:
+    return ROLE_LINK_FIELDS.get(model_label, "")
+
+
+def editable_registry_fields(user, model_label: str, fields) -> set[str]:
+    """Of ``fields`` on a registry page, those ``user`` may change.
+
+    The system admin keeps the registry but not who holds its roles; the security admin
+    keeps only the role link. Committee admins (a business role) and the superuser keep both.
+    """
+    fields = set(fields)
+    link = role_link_field(model_label)
+    if is_system_admin(user):
+        return fields - {link}
+    if is_security_admin(user):
+        return fields & {link}
+    return fields
+
+
+def is_protected_account(account) -> bool:
+    """Superusers and duty accounts are changed by a superuser only, so that no duty can take over another."""
+    return bool(account.is_superuser or account.admin_duty)
+
+
+def editable_account_fields(user, account) -> frozenset[str] | None:
+    """The fields of ``account`` that ``user`` may change in the admin (None: all of them)."""
+    if not user.is_authenticated or not user.is_active:
+        return frozenset()
+    if user.is_superuser:
+        return None
+    if account is not None and is_protected_account(account):
+        return frozenset()
+    return _ACCOUNT_FIELDS_BY_DUTY.get(admin_duty(user), frozenset())
+
+
+def may_set_password_of(user, account) -> bool:
+    """Setting someone else's password belongs to keeping accounts (the system admin), never on a protected one."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    return is_system_admin(user) and not is_protected_account(account)
+
+
+def may_unlock_accounts(user) -> bool:
+    """Lifting a lockout after failed log-ins (django-axes) is the security admin's."""
+    return user.is_authenticated and user.is_active and (user.is_superuser or is_security_admin(user))
+
+
+def may_reset_second_factor(user, account) -> bool:
+    """The security admin resets another account's second factor (lost phone); a superuser's only by a superuser."""
+    if not may_unlock_accounts(user):
+        return False
+    if user.is_superuser:
+        return True
+    return account.pk != user.pk and not account.is_superuser
+
+
+def second_factor_required(user) -> bool:
+    """The three duties and the superuser cannot use any page before a second factor is verified in the session."""
+    return user.is_authenticated and bool(user.is_superuser or admin_duty(user))
+
+
+def may_use_second_factor(user) -> bool:
+    """Committee admins may enrol on their own; for the duties and the superuser it is required."""
+    return second_factor_required(user) or has_role(user, Role.COMMITTEE_ADMIN)
+
+
+def password_expires(user) -> bool:
+    """The maximum password age holds for accounts with a staff role or a duty, not for representatives alone."""
+    if not user.is_authenticated:
+        return False
+    if admin_duty(user) or user.is_superuser:
+        return True
+    return bool(roles(user) & {Role.STATION_STAFF, Role.UNIT_HANDLER, Role.COMMITTEE_ADMIN})
 
 
 def region_in_scope(user, region) -> bool:
@@ -220,10 +405,13 @@ def can_download_region_posters(user, region) -> bool:
 
 def may_edit_shared_registries(user) -> bool:
     """Lists that hold for every county (categories, kinds, scoring rules, the calendar) are kept by the
-    top-level committee: a committee admin of a whole city (a region path of one level), or the superuser."""
+    top-level committee (a committee admin of a whole city: a region path of one level), the system
+    administrator (within the models of their duty, see DUTY_PERMISSIONS) or the superuser."""
     if not user.is_authenticated:
         return False
-    return user.is_superuser or any(path.count("/") == 1 for path in committee_region_paths(user))
+    if user.is_superuser or is_system_admin(user):
+        return True
+    return any(path.count("/") == 1 for path in committee_region_paths(user))
 
 
 def visible_regions_q(user) -> Q:
@@ -245,11 +433,6 @@ def listed_units_q(user) -> Q:
 
 
 # Accounts in the admin ---------------------------------------------------------
-
-
-def may_grant_permissions(user) -> bool:
-    """Superuser status, admin permissions and groups: given only by the superuser."""
-    return user.is_authenticated and user.is_superuser
 
 
 def _accounts_linked_in_scope_q(user) -> Q:
@@ -293,30 +476,6 @@ def admin_accounts_q(user) -> Q:
     return Q(pk=user.pk) | (_accounts_linked_in_scope_q(user) & ordinary) | _unlinked_accounts_q()
 
 
-def account_within_scope(user, account) -> bool:
-    """May ``user`` change ``account`` itself (its name, password, status)? Only when it works in their subtree and
-    nowhere else: an account that is also staff, handler, representative or committee admin elsewhere would otherwise
-    be taken over from here, with all its other reach."""
-    if not user.is_authenticated:
-        return False
-    if user.is_superuser:
-        return True
-    if account.is_superuser or account.admin_duty:
-        return False
-    if account.staff_stations.exclude(_committee_q(user, "region")).exists():
-        return False
-    if account.handling_units.exclude(_committee_q(user, "region")).exists():
-        return False
-    if account.committee_regions.exclude(visible_regions_q(user)).exists():
-        return False
-    representative = getattr(account, "representative", None)
-    if representative is not None:
-        return representative_within_scope(user, representative)
-    # An account with no role yet is the system administrator's: whoever set its password could wait for
-    # another county to give it a role.
-    return account.staff_stations.exists() or account.handling_units.exists() or account.committee_regions.exists()
-
-
 def representative_within_scope(user, representative) -> bool:
     """Is every station where the representative is resident inside the committee admin's subtree?
 
@@ -325,7 +484,7 @@ def representative_within_scope(user, representative) -> bool:
     """
     if not user.is_authenticated:
         return False
-    if user.is_superuser:
+    if sees_every_region_in_admin(user):
         return True
     return not representative.residencies.exclude(_committee_q(user, "station__region")).exists()
 

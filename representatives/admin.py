@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from accounts import permissions
-from accounts.admin import PortalInline, RegionScopedAdmin, SharedRegistryAdmin
+from accounts.admin import PortalInline, RegionScopedAdmin, RoleLinkAdmin, SharedRegistryAdmin
 
 from .models import CongressMembership, ProfessionalGroup, Representative, Residency
 
@@ -25,7 +25,7 @@ class ProfessionalGroupAdmin(SharedRegistryAdmin):
 
 
 @admin.register(Representative)
-class RepresentativeAdmin(RegionScopedAdmin):
+class RepresentativeAdmin(RoleLinkAdmin, RegionScopedAdmin):
     region_lookup = "residencies__station__region"
     list_display = ("name", "code", "gender", "group", "occupation", "phone")
     list_filter = ("gender", "group", "memberships__level")

@@ -17,7 +17,7 @@ port=${PORT:-8000}
 cat <<MSG
 
 ==> The portal is starting: http://$host:$port/
-    Demo logins are listed above (password: liaison2026). Stop with Ctrl-C.
+    Demo logins are listed above (password: Liaison@2026). Stop with Ctrl-C.
 
 MSG
 export PATH="$PWD/.venv/bin:$PATH" HOST="$host" PORT="$port"

@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from accounts import permissions
-from accounts.admin import PortalModelAdmin, RegionScopedAdmin, SharedRegistryAdmin
+from accounts.admin import RegionScopedAdmin, RoleLinkAdmin, SharedRegistryAdmin
 
 from . import reception
 from .models import IndustryChain, ReceptionDay, ReceptionRule, Region, StandardItem, Station, Visit
@@ -12,7 +12,7 @@ admin.site.empty_value_display = _("(none)")
 
 
 @admin.register(Region)
-class RegionAdmin(PortalModelAdmin):
+class RegionAdmin(RoleLinkAdmin):
     list_display = ("name", "level", "parent", "path")
     list_filter = ("level",)
     search_fields = ("name",)
@@ -20,11 +20,14 @@ class RegionAdmin(PortalModelAdmin):
     filter_horizontal = ("committee_admins",)
 
     def get_queryset(self, request):
-        return super().get_queryset(request).filter(permissions.visible_regions_q(request.user))
+        queryset = super().get_queryset(request)
+        if permissions.sees_every_region_in_admin(request.user):
+            return queryset
+        return queryset.filter(permissions.visible_regions_q(request.user))
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
-        if db_field.name == "parent" and not request.user.is_superuser:
+        if db_field.name == "parent" and not permissions.sees_every_region_in_admin(request.user):
             # A region without a parent would be a new tree outside every committee's subtree.
             field.required = True
         return field
@@ -45,7 +48,7 @@ class StandardItemAdmin(SharedRegistryAdmin):
 
 
 @admin.register(Station)
-class StationAdmin(RegionScopedAdmin):
+class StationAdmin(RoleLinkAdmin, RegionScopedAdmin):
     """Deleting a station that residents, sub-points or (later) suggestions use is
     refused by the PROTECT foreign keys: the admin lists what still uses it."""
 

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts import permissions
-from accounts.admin import PortalInline, PortalModelAdmin, RegionScopedAdmin, SharedRegistryAdmin
+from accounts.admin import PortalInline, PortalModelAdmin, RegionScopedAdmin, RoleLinkAdmin, SharedRegistryAdmin
 from liaison import workdays
 from liaison.sms import mask_phone
 from stations.models import Region
@@ -38,7 +38,7 @@ from .models import (
 
 
 @admin.register(HandlingUnit)
-class HandlingUnitAdmin(RegionScopedAdmin):
+class HandlingUnitAdmin(RoleLinkAdmin, RegionScopedAdmin):
     list_display = ("name", "short_name", "region", "phone", "is_active")
     list_filter = ("is_active",)
     search_fields = ("name", "short_name")

@@ -52,11 +52,11 @@ def test_password_change(login, world):
     client = login(world.staff)
     response = client.post(
         reverse("accounts:password_change"),
-        {"old_password": f.PASSWORD, "new_password1": "另一个长密码-2026", "new_password2": "另一个长密码-2026"},
+        {"old_password": f.PASSWORD, "new_password1": "另一个长密码-Ab2026", "new_password2": "另一个长密码-Ab2026"},
     )
     assert response.status_code == 302
     world.staff.refresh_from_db()
-    assert world.staff.check_password("另一个长密码-2026")
+    assert world.staff.check_password("另一个长密码-Ab2026")
 
 
 def test_profile_lists_roles(login, world):

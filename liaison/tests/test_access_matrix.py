@@ -113,6 +113,11 @@ MATRIX: dict[str, Rule] = {
     "accounts:profile": signed_in(),
     "accounts:password_change": signed_in(),
     "accounts:password_change_done": signed_in(),
+    "accounts:otp_verify": signed_in(),
+    "accounts:otp_enrol": only(*COMMITTEES),  # required for the duties, optional for committee admins
+    # Only in a session verified with the second factor, which no persona here has.
+    "accounts:otp_backup_codes": only(method="post"),
+    "accounts:otp_disable": only(method="post"),
     "accounts:password_reset": public(),
     "accounts:password_reset_done": public(),
     "accounts:password_reset_confirm": public(lambda o: {"uidb64": "MQ", "token": "set-password"}),

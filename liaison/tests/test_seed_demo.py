@@ -46,7 +46,7 @@ from suggestions.workflow import TRANSITIONS, Action
 
 pytestmark = pytest.mark.django_db
 
-PASSWORD = "liaison2026"
+PASSWORD = "Liaison@2026"
 REAL_PEOPLE = ("杨国胜", "苗振宇", "付建梅")
 ANCHOR = dt.date(2026, 11, 20)  # the demo history's last day
 ON_DUTY = ReceptionDay.on_duty.through
@@ -209,6 +209,18 @@ def test_demo_login_signs_in_with_the_password_and_holds_its_role(client, output
     assert roles(user) == {role}
     assert user.full_name
     assert username in output
+
+
+def test_demo_logins_go_straight_to_work_without_a_forced_password_change(client, output):
+    """The seed, not an administrator, sets the demo password: no change at the first log-in, none due for 90 days."""
+    for username in ("demo_staff", "demo_handler", "demo_admin", "demo_county_admin"):
+        client.post(reverse("accounts:login"), {"username": username, "password": PASSWORD})
+        response = client.get(reverse("accounts:profile"))
+        assert response.status_code == 200, (username, response.get("Location"))
+        client.post(reverse("accounts:logout"))
+    with time_machine.travel(timezone.now() + dt.timedelta(days=80), tick=False):
+        client.post(reverse("accounts:login"), {"username": "demo_admin", "password": PASSWORD})
+        assert client.get(reverse("accounts:profile")).status_code == 200
 
 
 def test_demo_logins_are_linked_where_the_seed_puts_them(output):

@@ -154,9 +154,9 @@ def test_an_override_inside_2026_wins_over_the_package():
 
 
 @pytest.mark.django_db
-def test_a_holiday_saved_in_the_admin_takes_effect_at_once(client):
+def test_a_holiday_saved_in_the_admin_takes_effect_at_once(login):
     root = UserFactory(username="root", is_staff=True, is_superuser=True)
-    client.force_login(root, backend="django.contrib.auth.backends.ModelBackend")
+    client = login(root)
     assert workdays.is_workday(D(2027, 2, 5)) is True  # a Friday, cached as such
 
     response = client.post(

@@ -337,11 +337,13 @@ def test_an_expired_export_is_no_longer_downloadable_and_is_purged(login, world,
     job.refresh_from_db()
     name, storage = job.file.name, job.file.storage
     assert storage.exists(name)
-    client = login(world.staff)
+    # Signed in anew at each time: a session ends after 30 idle minutes (accounts.middleware).
     with time_machine.travel(NOW + dt.timedelta(hours=23, minutes=59), tick=False):
+        client = login(world.staff)
         assert client.get(reverse("oversight:export_download", args=[job.pk])).status_code == 200
         assert exports.purge_expired() == 0
     with time_machine.travel(NOW + dt.timedelta(hours=24, minutes=1), tick=False):
+        client = login(world.staff)
         status = client.get(reverse("oversight:export_status", args=[job.pk])).json()
         assert status["download"] == ""
         assert client.get(reverse("oversight:export_download", args=[job.pk])).status_code == 404

@@ -397,7 +397,7 @@ class Command(BaseCommand):
         ]
         reps = Representative.objects.bulk_create(reps, batch_size=BATCH)
         # A portal account each (one password hash for all): events name the representative who acted.
-        password = make_password("liaison2026")
+        password = make_password("Liaison@2026")
         users = get_user_model().objects.bulk_create(
             [
                 get_user_model()(username=f"{REP_USERS}{i + 1:05d}", password=password, full_name=rep.name)
@@ -492,9 +492,9 @@ class Command(BaseCommand):
 
     def _users(self, city, station):
         users = get_user_model().objects
-        admin = users.create_user(USERS[0], password="liaison2026", full_name="基准工委")
+        admin = users.create_user(USERS[0], password="Liaison@2026", full_name="基准工委")
         city.committee_admins.add(admin)
-        staff = users.create_user(USERS[1], password="liaison2026", full_name="基准站务")
+        staff = users.create_user(USERS[1], password="Liaison@2026", full_name="基准站务")
         station.staff.add(staff)
 
     # Suggestions -------------------------------------------------------------------------

@@ -73,7 +73,7 @@ from suggestions.models import (
 )
 from suggestions.workflow import Action
 
-DEMO_PASSWORD = "liaison2026"
+DEMO_PASSWORD = "Liaison@2026"
 RANDOM_SEED = 20240520
 
 # Real people named in the seed text. Generated names must never reproduce them.
