@@ -118,10 +118,20 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # A cache every process shares: the database table by default, Redis when CACHE_URL says so.
 CACHES = {"default": env.cache("CACHE_URL", default="dbcache://liaison_cache")}
+if CACHES["default"]["BACKEND"].endswith(".RedisCache"):
+    # A Redis that does not answer (a firewall drops the packets) must cost a page a second at most, not the
+    # system's TCP timeout of minutes. Either can be set in CACHE_URL (?socket_connect_timeout=2).
+    CACHES["default"].setdefault("OPTIONS", {}).setdefault("socket_connect_timeout", 1)
+    CACHES["default"]["OPTIONS"].setdefault("socket_timeout", 2)
+# While the cache or the broker is away (liaison/resilience.py), a process asks again after this many seconds.
+OUTAGE_RETRY_SECONDS = env.int("OUTAGE_RETRY_SECONDS", default=5)
 # Committee dashboards are counted at most this often per scope and filters (0: every time).
 DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=300)
-# Sessions read through the cache (Redis in production): one database query less on every page.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Sessions read through the cache (Redis in production): one database query less on every page. The
+# portal's store answers from the database alone while the cache is away (liaison/sessions.py) and keeps a
+# copy in the cache at most SESSION_CACHE_SECONDS.
+SESSION_ENGINE = "liaison.sessions"
+SESSION_CACHE_SECONDS = env.int("SESSION_CACHE_SECONDS", default=300)
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
@@ -230,8 +240,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
         "store_processed": False,
     }
     if CELERY_BROKER_URL.startswith("liaisonfs")
-    else {"visibility_timeout": 3600}
+    # A broker that does not answer costs the web process seconds, not the TCP timeout.
+    else {"visibility_timeout": 3600, "socket_connect_timeout": 2}
 )
+# Queuing from a page (the e-mail of notifications) gives up on an absent broker after about 0.1 s, not 0.6 s: what it
+# could not queue, the deadline sweep queues again from the database (suggestions.notifications).
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.1, "interval_max": 0.2}
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
