@@ -206,10 +206,9 @@ RATE_LIMITS = {
     "suggest_phone": [(3, 60 * 60)],
     # Every POST of the public form, valid or not: keeps floods of uploads away from the file checks.
     "suggest_post_ip": [(30, 10 * 60)],
-    # Tracking-code lookups on /t/<code>/, per client IP.
+    # Tracking-code lookups on /t/<code>/ and rating posts, per client IP. Wrong phone digits in a rating are
+    # counted per suggestion in the database (suggestions.loop.RATING_TRIES), not here.
     "track_ip": [(30, 10 * 60)],
-    # Rating attempts per tracking code: the last four digits of a phone cannot be guessed from many addresses.
-    "rate_code": [(10, 60 * 60)],
 }
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
