@@ -15,6 +15,7 @@ import subprocess
 import time
 import uuid
 
+import kombu.pools
 import pytest
 import redis
 from django.core import mail
@@ -132,10 +133,10 @@ def broker_at(url: str):
     saved = celery_app.conf.broker_url, celery_app.conf.task_always_eager
 
     def point(broker_url, eager):
-        if celery_app._pool is not None:
-            celery_app._pool.force_close_all()
         celery_app.conf.broker_url, celery_app.conf.task_always_eager = broker_url, eager
-        # The app keeps its connection pool and producer pool for the first broker it met.
+        # The app and kombu keep connection and producer pools for the broker they met first (eager tasks
+        # take a producer too): all of them go, as after a fork.
+        kombu.pools.reset()
         celery_app._pool = None
         celery_app.amqp._producer_pool = None
 
