@@ -129,11 +129,15 @@ def test_staff_log_in_and_work_while_redis_is_down(client, world, redis_down):
 
 @contextlib.contextmanager
 def broker_at(url: str):
-    """Tasks go to the broker at ``url`` instead of running inline; everything as before afterwards."""
-    saved = celery_app.conf.broker_url, celery_app.conf.task_always_eager
+    """Tasks go to the broker at ``url`` instead of running inline; everything as before afterwards.
 
-    def point(broker_url, eager):
-        celery_app.conf.broker_url, celery_app.conf.task_always_eager = broker_url, eager
+    The write URL is the one tasks are sent to; unlike ``broker_url`` it is not
+    overridden by the CELERY_BROKER_URL environment variable (which CI sets).
+    """
+    saved = celery_app.conf.get("broker_write_url"), celery_app.conf.task_always_eager
+
+    def point(write_url, eager):
+        celery_app.conf.broker_write_url, celery_app.conf.task_always_eager = write_url, eager
         # The app and kombu keep connection and producer pools for the broker they met first (eager tasks
         # take a producer too): all of them go, as after a fork.
         kombu.pools.reset()
