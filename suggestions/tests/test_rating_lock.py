@@ -13,6 +13,7 @@ import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied
 from django.db import connection, connections
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -291,3 +292,16 @@ def test_nobody_else_may_unlock_through_the_page(login, released, world, persona
 def test_unlocking_needs_a_post(login, released, world):
     _lock(released)
     assert login(world.staff).get(reverse("loop:unlock_rating", args=[released.tracking_code])).status_code == 405
+
+
+def test_the_lock_card_costs_the_staff_page_at_most_one_query(login, released, world):
+    client = login(world.staff)
+    url = released.get_absolute_url()
+    client.get(url)  # warm the session and the user
+    with CaptureQueriesContext(connection) as unlocked:
+        client.get(url)
+    _lock(released)
+    with CaptureQueriesContext(connection) as locked:
+        body = client.get(url).content.decode()
+    assert 'id="unlock-rating"' in body
+    assert len(locked.captured_queries) <= len(unlocked.captured_queries) + 1
