@@ -129,3 +129,23 @@ def test_a_session_copy_lives_at_most_five_minutes_in_the_cache(settings):
     expires = backend._expire_info[backend.make_and_validate_key(store.cache_key)]
     assert 0 < expires - time.time() <= settings.SESSION_CACHE_SECONDS + 1
     assert SessionStore(session_key=store.session_key)["who"] == "站务甲"
+
+
+@override_settings(RATE_LIMITS={"demo": [(5, 600)]}, OUTAGE_RETRY_SECONDS=60)
+def test_a_redis_that_hangs_costs_one_timeout_not_one_per_request():
+    """A server that takes the connection and never answers (a hung Redis, a half-open link)."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)  # the kernel completes the handshake; nobody ever reads or answers
+        location = f"redis://127.0.0.1:{silent.getsockname()[1]}/12"
+        backend = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": location}
+        with override_settings(CACHES={"default": {**backend, "OPTIONS": {"socket_timeout": 0.3}}}):
+            started = time.monotonic()
+            first = ratelimit.hit("demo", "10.0.0.6")
+            first_took = time.monotonic() - started
+            started = time.monotonic()
+            rest = [ratelimit.hit("demo", "10.0.0.6") for _ in range(3)]
+            rest_took = time.monotonic() - started
+    assert first.allowed and first.local and all(r.allowed and r.local for r in rest)
+    assert 0.25 < first_took < 2
+    assert rest_took < 0.25  # less than one timeout for all three: the cache was not asked again
