@@ -14,6 +14,17 @@ database cache does a read-then-write, so under heavy concurrency it may let a
 few more attempts through, never fewer), two cache calls per window. Fixed
 windows are coarse at their edges (twice the count within a short span is
 possible) and that is fine for keeping out floods.
+
+While the cache is away (Redis down or unreachable: see :mod:`liaison.resilience`)
+the limits fail over to counters in the process's own memory, with the same
+windows, rather than failing open or failing the request. A citizen's
+submission is then still saved and answered; a flood is still held, each
+process counting on its own (so a server with N worker processes lets at most
+N times a limit through). The database was not chosen as the fallback: it
+would add a write to every post at the moment the portal is already degraded,
+and the limits that protect a secret (the rating by phone digits) already live
+in the database (``Suggestion.rating_failures``). When the cache answers again,
+counting goes back to it.
 """
 
 from __future__ import annotations
@@ -27,10 +38,14 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.cache.backends.locmem import LocMemCache
 
-from liaison import fastcache
+from liaison import fastcache, resilience
 
 KEY_PREFIX = "ratelimit"
+
+# Where attempts are counted while the shared cache is away: this process only.
+_local = LocMemCache("liaison-ratelimit-fallback", {"OPTIONS": {"MAX_ENTRIES": 20_000}})
 
 
 @dataclass(frozen=True)
@@ -39,6 +54,8 @@ class RateLimitResult:
     retry_after: int = 0  # seconds until the tightest exceeded window ends
     # The window keys this attempt raised, for give_back().
     counted: tuple[str, ...] = field(default=(), compare=False, repr=False)
+    # Counted in this process's memory because the shared cache was away.
+    local: bool = field(default=False, compare=False)
 
 
 def client_ip(request) -> str:
@@ -96,14 +113,14 @@ def _windows(scope: str, digest: str, now: float) -> list[_Window]:
     return windows
 
 
-def _result(windows: list[_Window], counts: list[int], now: float) -> RateLimitResult:
+def _result(windows: list[_Window], counts: list[int], now: float, *, local: bool = False) -> RateLimitResult:
     allowed = True
     retry_after = 0
     for window, current in zip(windows, counts, strict=True):
         if current > window.count:
             allowed = False
             retry_after = max(retry_after, int((window.number + 1) * window.seconds - now) + 1)
-    return RateLimitResult(allowed=allowed, retry_after=retry_after, counted=tuple(w.key for w in windows))
+    return RateLimitResult(allowed=allowed, retry_after=retry_after, counted=tuple(w.key for w in windows), local=local)
 
 
 def hit(scope: str, identifier: str) -> RateLimitResult:
@@ -126,16 +143,18 @@ def hit_each(*checks: tuple[str, str]) -> list[RateLimitResult | None]:
     """
     now = time.time()
     groups = [_windows(scope, _digest(identifier), now) for scope, identifier in checks]
+    if resilience.cache_available():
+        try:
+            return _hit_shared(groups, now)
+        except resilience.CACHE_OUTAGE as exc:
+            resilience.cache_failed("rate limits", exc)
+    return _hit_in(_local, groups, now, local=True)
+
+
+def _hit_shared(groups: list[list[_Window]], now: float) -> list[RateLimitResult | None]:
     redis = _redis_client()
     if redis is None:
-        results: list[RateLimitResult | None] = []
-        for windows in groups:
-            if results and (results[-1] is None or not results[-1].allowed):
-                results.append(None)
-            else:
-                results.append(_result(windows, [_count_in_cache(w.key, w.timeout) for w in windows], now))
-        return results
-
+        return _hit_in(cache, groups, now)
     keys, args = [], [len(groups)]
     for windows in groups:
         args.append(len(windows))
@@ -143,7 +162,7 @@ def hit_each(*checks: tuple[str, str]) -> list[RateLimitResult | None]:
             keys.append(window.key)
             args += [window.timeout, window.count]
     counts = [int(value) for value in _count_script(redis)(keys=keys, args=args)]
-    results = []
+    results: list[RateLimitResult | None] = []
     for windows in groups:
         if results and (results[-1] is None or not results[-1].allowed):
             results.append(None)
@@ -153,18 +172,45 @@ def hit_each(*checks: tuple[str, str]) -> list[RateLimitResult | None]:
     return results
 
 
+def _hit_in(backend, groups: list[list[_Window]], now: float, *, local: bool = False) -> list[RateLimitResult | None]:
+    """Count through Django's cache API (any backend other than Redis, and the in-process fallback)."""
+    results: list[RateLimitResult | None] = []
+    for windows in groups:
+        if results and (results[-1] is None or not results[-1].allowed):
+            results.append(None)
+        else:
+            counts = [_count_in_cache(backend, w.key, w.timeout) for w in windows]
+            results.append(_result(windows, counts, now, local=local))
+    return results
+
+
 def give_back(*results: RateLimitResult | None) -> None:
-    """Undo the counting of attempts that turned out not to be ones (a form sent back with errors, a double tap)."""
-    keys = [key for result in results if result is not None for key in result.counted]
-    if not keys:
-        return
+    """Undo the counting of attempts that turned out not to be ones (a form sent back with errors, a double tap).
+
+    Given back where they were counted. When the shared cache went away in
+    between, the attempts stay counted there: they expire with their window.
+    """
+    counted = [result for result in results if result is not None and result.counted]
+    local = [key for result in counted if result.local for key in result.counted]
+    shared = [key for result in counted if not result.local for key in result.counted]
+    if local:
+        _give_back_in(_local, local)
+    if shared:
+        resilience.guarded("rate limits", lambda: _give_back_shared(shared), None)
+
+
+def _give_back_shared(keys: list[str]) -> None:
     redis = _redis_client()
     if redis is not None:
         _give_back_script(redis)(keys=keys)
-        return
+    else:
+        _give_back_in(cache, keys)
+
+
+def _give_back_in(backend, keys: list[str]) -> None:
     for key in keys:
         try:
-            cache.decr(key)
+            backend.decr(key)
         except ValueError:
             pass  # expired meanwhile: nothing to give back
 
@@ -224,12 +270,12 @@ def _give_back_script(redis):
     return _script(redis, "give_back", _GIVE_BACK_LUA)
 
 
-def _count_in_cache(key: str, timeout: int) -> int:
-    if cache.add(key, 1, timeout=timeout):
+def _count_in_cache(backend, key: str, timeout: int) -> int:
+    if backend.add(key, 1, timeout=timeout):
         return 1
     try:
-        return cache.incr(key)
+        return backend.incr(key)
     except ValueError:
         # Expired between add and incr: this attempt opens the window again.
-        cache.add(key, 1, timeout=timeout)
+        backend.add(key, 1, timeout=timeout)
         return 1

@@ -29,5 +29,8 @@ urlpatterns = [
     path("", include("oversight.urls")),
 ]
 
+# A database that cannot be reached is a 503 with Retry-After, not a 500 (see liaison.views.server_error).
+handler500 = "liaison.views.server_error"
+
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

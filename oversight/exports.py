@@ -91,10 +91,24 @@ def _queue(user, register_key: str, params: dict, title: str, total: int) -> Exp
     job = ExportJob.objects.create(
         requested_by=user, register=register_key, params=params, title=title[:120], total=total
     )
+    transaction.on_commit(lambda: _send(job.pk))
+    return job
+
+
+def _send(job_id) -> None:
+    """Queue the writing; with the broker away the job fails at once with a reason, instead of a 500 page
+    and a progress bar that never moves."""
     from .tasks import write_export
 
-    transaction.on_commit(lambda: write_export.delay(str(job.pk)))
-    return job
+    try:
+        write_export.delay(str(job_id))
+    except Exception:
+        logger.exception("could not queue export %s", job_id)
+        ExportJob.objects.filter(pk=job_id, status=ExportJob.Status.QUEUED).update(
+            status=ExportJob.Status.FAILED,
+            error=_("The background service is not available. Try again in a few minutes."),
+            finished_at=timezone.now(),
+        )
 
 
 def _register_file(job: ExportJob, handle, progress) -> tuple[int, str]:

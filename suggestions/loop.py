@@ -12,6 +12,7 @@ with a message for the user, or ``PermissionDenied``.
 from __future__ import annotations
 
 import datetime as dt
+import hmac
 import logging
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -61,12 +62,14 @@ def _transition(
     note: str = "",
     public_text: str = "",
     actor_kind: str | None = None,
+    guard: tuple[Q, Exception] | None = None,
     **changes,
 ) -> Suggestion:
     """Apply ``action``: check table and right, move the stage conditionally, write the Event.
 
     Must run inside ``transaction.atomic()``. ``changes`` are further fields set
-    in the same UPDATE.
+    in the same UPDATE. ``guard`` is a further condition of that UPDATE and the
+    error raised when it alone keeps the row from moving.
     """
     from_stage = suggestion.stage
     if suggestion.duplicate_of_id:
@@ -83,8 +86,11 @@ def _transition(
     values = {"stage": to_stage, "updated_at": now, **changes}
     if to_stage != from_stage:
         values["stage_changed_at"] = now
-    moved = Suggestion.objects.filter(pk=suggestion.pk, stage=from_stage, duplicate_of__isnull=True).update(**values)
+    condition = Q(pk=suggestion.pk, stage=from_stage, duplicate_of__isnull=True)
+    moved = Suggestion.objects.filter(condition & guard[0] if guard else condition).update(**values)
     if not moved:
+        if guard and Suggestion.objects.filter(condition).exists():
+            raise guard[1]
         raise _already_handled(suggestion)
     for field, value in values.items():
         setattr(suggestion, field, value)
@@ -496,23 +502,117 @@ def suggestion_release(*, suggestion, by, answer: str):
     return _answer_citizen(suggestion, Action.RELEASE, by=by, text=answer, public_text=public_text)
 
 
-def citizen_may_rate(suggestion: Suggestion, phone_last4: str) -> bool:
-    """Only the submitter rates: the tracking code, plus the phone's last four digits when one was given."""
-    if suggestion.stage != Stage.FEEDBACK or suggestion.answer_released_at is None:
-        return False
-    if suggestion.submitter_phone:
-        return phone_last4.strip() == suggestion.submitter_phone[-4:]
-    return True
+# Wrong phone digits an item takes in all, from anyone, before rating by digits is locked (see suggestion_rate).
+RATING_TRIES = 5
+
+
+class WrongDigits(PermissionDenied):
+    """The last four digits given do not match; ``tries_left`` more may be given before the lock."""
+
+    def __init__(self, message, tries_left: int):
+        super().__init__(message)
+        self.tries_left = tries_left
+
+
+class RatingLocked(PermissionDenied):
+    """Rating by digits is locked after RATING_TRIES wrong tries: the citizen calls the station, which unlocks it."""
+
+
+def rating_open(suggestion: Suggestion) -> bool:
+    """A released answer waiting for its rating."""
+    return suggestion.stage == Stage.FEEDBACK and suggestion.answer_released_at is not None
+
+
+def rating_locked(suggestion: Suggestion) -> bool:
+    """Rating by the phone's digits is locked (items given without a number have nothing to lock)."""
+    return bool(suggestion.submitter_phone) and suggestion.rating_failures >= RATING_TRIES
 
 
 @in_portal_language
-@transaction.atomic
 def suggestion_rate(*, suggestion, verdict: str, comment: str = "", phone_last4: str = ""):
-    """评单: 满意 / 基本满意 close the item; 不满意 returns it to the representative with the redo count up."""
-    if not citizen_may_rate(suggestion, phone_last4):
+    """评单: 满意 / 基本满意 close the item; 不满意 returns it to the representative with the redo count up.
+
+    Only the submitter rates. An item given with a mobile number needs the
+    tracking code and the number's last four digits. Wrong digits are counted on
+    the item, from anyone, over its whole life (``rating_failures``), each by a
+    conditional ``UPDATE … SET rating_failures = rating_failures + 1 WHERE
+    rating_failures < 5``; the right digits rate only through an UPDATE with the
+    same condition. However many guesses arrive, from however many addresses,
+    in parallel or over weeks, at most RATING_TRIES = 5 of the 10,000 possible
+    endings are ever tried before rating by digits locks: a guesser's chance is
+    at most 5 / 10,000 = 0.05 %, below the 0.1 % allowed. The station's staff
+    (or the committee of its region) unlock it after checking who calls
+    (:func:`suggestion_unlock_rating`).
+
+    An item given without a mobile number is rated by whoever holds its
+    tracking code: 12 characters drawn by ``secrets`` from an alphabet of 31
+    (:mod:`liaison.codes`), 31^12 ≈ 7.9 × 10^17, about 59 bits, as hard to
+    guess as a strong password, and lookups are limited per address
+    (``track_ip``). The code was shown only to the submitter; there is no
+    second secret to ask for.
+
+    A wrong try is committed on its own before the error is raised; do not call
+    this inside a transaction that is rolled back, or the try would not count.
+    Raises ``WrongDigits`` (with the tries left), ``RatingLocked``,
+    ``PermissionDenied`` when rating is not open, and ``WorkflowError`` for an
+    unknown verdict or when someone rated first.
+    """
+    if not rating_open(suggestion):
         raise PermissionDenied(_("Only the person who raised the suggestion can rate its answer."))
+    guard = None
+    if suggestion.submitter_phone:
+        if rating_locked(suggestion):
+            raise _locked_error()
+        if not hmac.compare_digest(phone_last4.strip().encode(), suggestion.submitter_phone[-4:].encode()):
+            raise _count_wrong_digits(suggestion)
+        guard = (Q(rating_failures__lt=RATING_TRIES), _locked_error())
     if verdict not in Rating.Verdict.values:
         raise WorkflowError(_("Choose satisfied, basically satisfied or unsatisfied."))
+    with transaction.atomic():
+        _record_rating(suggestion, verdict, comment, guard)
+    return suggestion
+
+
+def _locked_error() -> RatingLocked:
+    return RatingLocked(
+        _("Rating with the last four digits is locked after %(n)s wrong tries. Contact the station to unlock it.")
+        % {"n": RATING_TRIES}
+    )
+
+
+def _count_wrong_digits(suggestion: Suggestion) -> PermissionDenied:
+    """Count one wrong try (committed); returns the error to raise: the tries left, or the lock."""
+    with transaction.atomic():
+        counted = Suggestion.objects.filter(pk=suggestion.pk, rating_failures__lt=RATING_TRIES).update(
+            rating_failures=F("rating_failures") + 1
+        )
+        if not counted:
+            return _locked_error()
+        # Read inside the transaction that holds the row: exactly one try sees the count reach the limit.
+        failures = Suggestion.objects.filter(pk=suggestion.pk).values_list("rating_failures", flat=True).get()
+        suggestion.rating_failures = failures
+        if failures >= RATING_TRIES:
+            Event.objects.create(
+                suggestion=suggestion,
+                kind=Event.Kind.ACTION,
+                action=Action.LOCK_RATING,
+                from_stage=suggestion.stage,
+                to_stage=suggestion.stage,
+                note=_("%(n)s wrong tries of the phone's last four digits: rating by digits is locked.")
+                % {"n": RATING_TRIES},
+            )
+            notifications.notify_station_staff(
+                suggestion, _("Rating locked after wrong phone digits; the citizen may call to unlock it: %(title)s")
+            )
+    if failures >= RATING_TRIES:
+        return _locked_error()
+    return WrongDigits(
+        _("These are not the last four digits of the mobile number given with this suggestion."),
+        tries_left=RATING_TRIES - failures,
+    )
+
+
+def _record_rating(suggestion: Suggestion, verdict: str, comment: str, guard) -> None:
     now = timezone.now()
     if verdict == Rating.Verdict.UNSATISFIED:
         redo = suggestion.redo_count + 1
@@ -522,6 +622,7 @@ def suggestion_rate(*, suggestion, verdict: str, comment: str = "", phone_last4:
             Action.RATE_REJECT,
             by=None,
             actor_kind=CITIZEN,
+            guard=guard,
             note=comment,
             public_text=_("You were not satisfied; the representative takes it up again."),
             redo_count=F("redo_count") + 1,
@@ -539,12 +640,42 @@ def suggestion_rate(*, suggestion, verdict: str, comment: str = "", phone_last4:
             Action.RATE_ACCEPT,
             by=None,
             actor_kind=CITIZEN,
+            guard=guard,
             note=comment,
             public_text=_("Rated: %(verdict)s. Closed.") % {"verdict": Rating.Verdict(verdict).label},
             outcome=verdict,
             closed_at=now,
         )
         Rating.objects.create(suggestion=suggestion, verdict=verdict, comment=comment, round=suggestion.redo_count)
+
+
+@in_portal_language
+@transaction.atomic
+def suggestion_unlock_rating(*, suggestion, by) -> Suggestion:
+    """Let the citizen rate by the phone's digits again, after the station has checked who is calling.
+
+    The station's own staff, or a committee admin of its region, may. The count
+    of wrong tries starts again from 0, so a stranger holding the code gets
+    another RATING_TRIES tries at most after each unlock. Raises
+    ``PermissionDenied`` for anyone else and ``WorkflowError`` when rating is
+    not locked.
+    """
+    if not may_act(by, suggestion, Action.UNLOCK_RATING):
+        raise PermissionDenied(_("Only the station's staff or the committee may unlock rating."))
+    if not Suggestion.objects.filter(pk=suggestion.pk, rating_failures__gte=RATING_TRIES).update(
+        rating_failures=0, updated_at=timezone.now()
+    ):
+        raise WorkflowError(_("Rating with the phone's last four digits is not locked."))
+    suggestion.rating_failures = 0
+    Event.objects.create(
+        suggestion=suggestion,
+        kind=Event.Kind.ACTION,
+        action=Action.UNLOCK_RATING,
+        from_stage=suggestion.stage,
+        to_stage=suggestion.stage,
+        actor=by,
+        public_text=_("The station unlocked rating: you can rate with the last four digits of your mobile number."),
+    )
     return suggestion
 
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path("supervision/", loop_views.supervision, name="supervision"),
     path("suggestions/<code:code>/replies/<int:pk>/file/", loop_views.reply_file, name="reply_file"),
     path("suggestions/<code:code>/act/<str:action>/", loop_views.act, name="act"),
+    path("suggestions/<code:code>/unlock-rating/", loop_views.unlock_rating, name="unlock_rating"),
     path("notifications/", loop_views.notification_list, name="notifications"),
     path("notifications/<int:pk>/read/", loop_views.notification_read, name="notification_read"),
     path("notifications/read-all/", loop_views.notifications_read_all, name="notifications_read_all"),

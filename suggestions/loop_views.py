@@ -243,6 +243,21 @@ def act(request, code, action):
     return redirect(back)
 
 
+@require_POST
+def unlock_rating(request, code):
+    """Let the citizen rate with the phone's digits again: the station's staff or the committee, after a call."""
+    suggestion = loop_selectors.suggestion_for_user(request.user, code)
+    if not may_act(request.user, suggestion, Action.UNLOCK_RATING):
+        raise PermissionDenied(_("Only the station's staff or the committee may unlock rating."))
+    try:
+        loop.suggestion_unlock_rating(suggestion=suggestion, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Rating is unlocked: the citizen can rate with the last four digits again."))
+    return redirect(suggestion.get_absolute_url())
+
+
 # Notifications ----------------------------------------------------------------------------------
 
 

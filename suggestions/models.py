@@ -179,6 +179,9 @@ class Suggestion(models.Model):
     answer = models.TextField(_("answer to the citizen"), blank=True)
     answer_released_at = models.DateTimeField(_("answer released"), null=True, blank=True)
     rating_due = models.DateField(_("rating due"), null=True, blank=True)
+    # Wrong phone digits given on the tracking page, over the item's whole life; at suggestions.loop.RATING_TRIES
+    # rating by digits is locked until the station unlocks it (which sets it back to 0).
+    rating_failures = models.PositiveSmallIntegerField(_("wrong digits when rating"), default=0, editable=False)
     outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
     stage_changed_at = models.DateTimeField(_("stage changed"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
@@ -547,7 +550,16 @@ class Notification(models.Model):
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["user", "read_at"], name="notification_unread_idx")]
+        indexes = [
+            models.Index(fields=["user", "read_at"], name="notification_unread_idx"),
+            # The sweep's look for e-mail never sent (suggestions.notifications.queue_unsent_email): a range of
+            # the last day over the few rows still waiting, however many notifications there are.
+            models.Index(
+                fields=["created_at"],
+                name="notification_unsent_idx",
+                condition=Q(emailed_at__isnull=True, read_at__isnull=True),
+            ),
+        ]
 
     def __str__(self):
         return self.text

@@ -14,14 +14,14 @@ import uuid
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.http.response import HttpResponseRedirectBase
 from django.shortcuts import redirect, render
 from django.urls import get_script_prefix, reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -325,15 +325,16 @@ def _track_context(request, code: str, suggestion: Suggestion | None, *, limited
                 "track_url": request.build_absolute_uri(reverse("public:track", args=[suggestion.tracking_code])),
                 # The answer as released to the citizen (never a unit's reply before review).
                 "answer": followed.answer if followed.answer_released_at else "",
-                "rating_form": _rating_form(suggestion) if _rating_open(suggestion) else None,
+                "rating_form": _rating_form(suggestion) if _rating_offered(suggestion) else None,
+                "rating_locked": loop.rating_open(suggestion) and loop.rating_locked(suggestion),
                 "outcome": suggestion.get_outcome_display() if suggestion.outcome in RATED_OUTCOMES else "",
             }
         )
     return context
 
 
-def _rating_open(suggestion: Suggestion) -> bool:
-    return suggestion.stage == Stage.FEEDBACK and suggestion.answer_released_at is not None
+def _rating_offered(suggestion: Suggestion) -> bool:
+    return loop.rating_open(suggestion) and not loop.rating_locked(suggestion)
 
 
 def _rating_form(suggestion: Suggestion, data=None) -> RatingForm:
@@ -363,23 +364,25 @@ def track_rate(request, code):
     """``/t/<code>/rate/``: the submitter rates the released answer (评单).
 
     Only the submitter may: the tracking code, plus the last four digits of the
-    mobile number when one was given. Attempts count against the tracking page's
-    limit per network and against a limit per code (``rate_code``), so the four
-    digits cannot be guessed by trying them all.
+    mobile number when one was given. Wrong digits are counted on the suggestion
+    and lock rating by digits after ``loop.RATING_TRIES`` (see
+    ``loop.suggestion_rate``); posts also count against the tracking page's
+    limit per network.
     """
     by_ip = ratelimit.hit("track_ip", ratelimit.client_ip(request))
-    by_code = ratelimit.hit("rate_code", code)
-    if not (by_ip.allowed and by_code.allowed):
+    if not by_ip.allowed:
         context = _track_context(request, code, None, limited=True)
         response = render(request, TRACK_TEMPLATE, context, status=429)
-        response["Retry-After"] = str(max(by_ip.retry_after, by_code.retry_after))
+        response["Retry-After"] = str(by_ip.retry_after)
         return response
     suggestion = selectors.suggestion_by_tracking_code(code)
     if suggestion is None:
         return redirect("public:track", code)
-    if not _rating_open(suggestion):
+    if not loop.rating_open(suggestion):
         messages.info(request, _("This answer can no longer be rated."))
         return redirect("public:track", code)
+    if loop.rating_locked(suggestion):
+        return render(request, TRACK_TEMPLATE, _track_context(request, code, suggestion), status=403)
     form = _rating_form(suggestion, request.POST)
     if form.is_valid():
         data = form.cleaned_data
@@ -390,10 +393,20 @@ def track_rate(request, code):
                 comment=data["comment"],
                 phone_last4=data.get("phone_last4", ""),
             )
-        except PermissionDenied:
+        except loop.RatingLocked:
+            # This try was the last one: the page now says whom to call instead of offering the form.
+            return render(request, TRACK_TEMPLATE, _track_context(request, code, suggestion), status=403)
+        except loop.WrongDigits as exc:
             form.add_error(
-                "phone_last4" if "phone_last4" in form.fields else None,
-                _("These are not the last four digits of the mobile number given with this suggestion."),
+                "phone_last4",
+                ngettext(
+                    "These are not the last four digits of the mobile number given with this suggestion. "
+                    "%(left)s more try, then rating with the digits is locked.",
+                    "These are not the last four digits of the mobile number given with this suggestion. "
+                    "%(left)s more tries, then rating with the digits is locked.",
+                    exc.tries_left,
+                )
+                % {"left": exc.tries_left},
             )
         except ValidationError as exc:
             form.add_error(None, exc.messages)

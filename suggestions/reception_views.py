@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -14,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts import permissions
+from liaison import resilience
 from liaison.pagination import paginate
 from stations import reception
 from stations.models import ReceptionRule
@@ -159,7 +159,9 @@ def reception_day(request, pk):
         if forms_valid and rows_valid:
             data = visit_form.cleaned_data
             token_key = f"reception-visit:{data['token']}"
-            if not cache.add(token_key, True, TOKEN_TIMEOUT):
+            # While the cache is away the token cannot be checked: suggestions are still kept once by their
+            # idempotency keys, and a visit answered on the spot might be logged twice; never a 500.
+            if resilience.cache_add(token_key, True, TOKEN_TIMEOUT) is False:
                 messages.info(request, _("This visit had already been saved."))
                 return redirect(day_url)
             try:
@@ -176,10 +178,10 @@ def reception_day(request, pk):
                     idempotency_key=data["token"],
                 )
             except ValidationError as exc:
-                cache.delete(token_key)
+                resilience.cache_delete(token_key)
                 suggestion_errors = _add_errors(visit_form, exc)
             except Exception:
-                cache.delete(token_key)  # nothing was saved: a retry must not be taken for a resubmit
+                resilience.cache_delete(token_key)  # nothing was saved: a retry must not be taken for a resubmit
                 raise
             else:
                 created = visit.suggestions.count()

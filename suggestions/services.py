@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import logging
 from contextlib import nullcontext
 from dataclasses import dataclass
 
@@ -25,6 +26,8 @@ from liaison.i18n import in_portal_language
 from liaison.sms import send_sms
 
 from .models import OPEN_STAGES, Attachment, Channel, Event, Stage, Suggestion
+
+logger = logging.getLogger(__name__)
 
 PUBLIC_CHANNELS = (Channel.QR_STATION, Channel.QR_REPRESENTATIVE, Channel.ONLINE)
 # What get_channel_display() says, without rebuilding the choices on every call (labels translate when used).
@@ -109,19 +112,7 @@ def suggestion_create(
         if not attachments and connection.vendor == "postgresql":
             suggestion = _insert_with_event(values, event_values)
         else:
-            with transaction.atomic():
-                suggestion = Suggestion(**values)
-                suggestion.save(force_insert=True)
-                for upload in attachments:
-                    attachment = Attachment(
-                        suggestion=suggestion,
-                        original_name=upload.name[:200],
-                        content_type=upload.content_type,
-                        size=upload.content.size,
-                    )
-                    attachment.file.save(upload.name, upload.content, save=False)
-                    attachment.save()
-                Event(suggestion=suggestion, **event_values).save(force_insert=True)
+            suggestion = _insert_with_attachments(values, event_values, attachments)
     except IntegrityError:
         # The key was used before (a resubmit) or by a request racing this one.
         if idempotency_key:
@@ -137,6 +128,40 @@ def suggestion_create(
         }
         transaction.on_commit(lambda: send_sms(phone, text))
     return suggestion, True
+
+
+def _insert_with_attachments(values: dict, event_values: dict, attachments) -> Suggestion:
+    """The suggestion, its files and its first event, all or nothing.
+
+    The rows are one transaction; the files are not part of it. When anything
+    fails after a file was stored (the database lost mid-request), the files
+    stored so far are removed again: a citizen's photo is never kept without
+    the suggestion it came with.
+    """
+    stored = []
+    try:
+        with transaction.atomic():
+            suggestion = Suggestion(**values)
+            suggestion.save(force_insert=True)
+            for upload in attachments:
+                attachment = Attachment(
+                    suggestion=suggestion,
+                    original_name=upload.name[:200],
+                    content_type=upload.content_type,
+                    size=upload.content.size,
+                )
+                attachment.file.save(upload.name, upload.content, save=False)
+                stored.append(attachment.file)
+                attachment.save()
+            Event(suggestion=suggestion, **event_values).save(force_insert=True)
+    except Exception:
+        for file in stored:
+            try:
+                file.storage.delete(file.name)
+            except Exception:
+                logger.exception("could not remove %s after a failed submission", file.name)
+        raise
+    return suggestion
 
 
 def _plain_types(field) -> frozenset:

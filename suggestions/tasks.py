@@ -43,11 +43,12 @@ def email_notifications(notification_ids: list[int]) -> int:
 
 @shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
 def sweep_deadlines() -> dict:
-    """Beat task: reminders, escalations and unrated closures that are due now."""
-    from . import loop, supervision
+    """Beat task: reminders, escalations and unrated closures that are due now; e-mail a page could not queue."""
+    from . import loop, notifications, supervision
 
     result = supervision.deadline_sweep()
     result["closed_unrated"] = loop.close_unrated()
+    result["email_queued_again"] = notifications.queue_unsent_email()
     return result
 
 

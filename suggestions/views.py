@@ -10,9 +10,10 @@ from liaison.pagination import paginate, querystring_without_page
 from stations.models import Region, Station
 from stations.selectors import managed_station_choices, stations_of_representative
 
-from . import exports, loop_forms, loop_selectors, selectors, services
+from . import exports, loop, loop_forms, loop_selectors, selectors, services
 from .forms import MergeForm, OfflineSuggestionForm, SuggestionFilterForm
 from .models import HandlingUnit
+from .workflow import Action, may_act
 
 
 def unit_list(request):
@@ -165,6 +166,7 @@ def render_detail(request, suggestion, *, bound=None, status=200):
     can_merge = permissions.can_merge_suggestion(request.user, suggestion) and suggestion.duplicate_of_id is None
     similar = selectors.similar_open_suggestions(suggestion) if can_merge and suggestion.stage != "closed" else []
     phone = permissions.phone_shown_to(request.user, suggestion, suggestion.submitter_phone)
+    locked = loop.rating_locked(suggestion)
     return render(
         request,
         "suggestions/detail.html",
@@ -173,6 +175,9 @@ def render_detail(request, suggestion, *, bound=None, status=200):
             "similar": similar,
             "can_merge": can_merge,
             "shown_phone": phone,
+            "rating_locked": locked,
+            "rating_tries": loop.RATING_TRIES,
+            "can_unlock_rating": locked and may_act(request.user, suggestion, Action.UNLOCK_RATING),
             **loop_forms.detail_context(request.user, suggestion, bound=bound),
         },
         status=status,

@@ -36,6 +36,9 @@ class Action:
     RATE_ACCEPT = "rate_accept"
     RATE_REJECT = "rate_reject"
     CLOSE_UNRATED = "close_unrated"
+    # Beside the stages (no transition): rating by the phone's digits locked after wrong tries, and unlocked.
+    LOCK_RATING = "lock_rating"
+    UNLOCK_RATING = "unlock_rating"
 
 
 LABELS = {
@@ -57,6 +60,8 @@ LABELS = {
     Action.RATE_ACCEPT: _("Rate the answer: satisfied"),
     Action.RATE_REJECT: _("Rate the answer: unsatisfied"),
     Action.CLOSE_UNRATED: _("Close as not rated"),
+    Action.LOCK_RATING: _("Rating locked after wrong phone digits"),
+    Action.UNLOCK_RATING: _("Rating unlocked"),
 }
 
 # Who takes each action.
@@ -86,6 +91,9 @@ ACTORS = {
     Action.RATE_ACCEPT: {CITIZEN},
     Action.RATE_REJECT: {CITIZEN},
     Action.CLOSE_UNRATED: {SYSTEM},
+    Action.LOCK_RATING: {SYSTEM},
+    # The station that takes the citizen's call (or the committee above it) checks who calls and unlocks.
+    Action.UNLOCK_RATING: {STAFF},
 }
 
 TRANSITIONS = {

@@ -163,10 +163,20 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # A cache every process shares: the database table by default, Redis when CACHE_URL says so.
 CACHES = {"default": env.cache("CACHE_URL", default="dbcache://liaison_cache")}
+if CACHES["default"]["BACKEND"].endswith(".RedisCache"):
+    # A Redis that does not answer (a firewall drops the packets) must cost a page a second at most, not the
+    # system's TCP timeout of minutes. Either can be set in CACHE_URL (?socket_connect_timeout=2).
+    CACHES["default"].setdefault("OPTIONS", {}).setdefault("socket_connect_timeout", 1)
+    CACHES["default"]["OPTIONS"].setdefault("socket_timeout", 2)
+# While the cache or the broker is away (liaison/resilience.py), a process asks again after this many seconds.
+OUTAGE_RETRY_SECONDS = env.int("OUTAGE_RETRY_SECONDS", default=5)
 # Committee dashboards are counted at most this often per scope and filters (0: every time).
 DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=300)
-# Sessions read through the cache (Redis in production): one database query less on every page.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Sessions read through the cache (Redis in production): one database query less on every page. The
+# portal's store answers from the database alone while the cache is away (liaison/sessions.py) and keeps a
+# copy in the cache at most SESSION_CACHE_SECONDS.
+SESSION_ENGINE = "liaison.sessions"
+SESSION_CACHE_SECONDS = env.int("SESSION_CACHE_SECONDS", default=300)
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
@@ -271,10 +281,9 @@ RATE_LIMITS = {
     "suggest_phone": [(3, 60 * 60)],
     # Every POST of the public form, valid or not: keeps floods of uploads away from the file checks.
     "suggest_post_ip": [(30, 10 * 60)],
-    # Tracking-code lookups on /t/<code>/, per client IP.
+    # Tracking-code lookups on /t/<code>/ and rating posts, per client IP. Wrong phone digits in a rating are
+    # counted per suggestion in the database (suggestions.loop.RATING_TRIES), not here.
     "track_ip": [(30, 10 * 60)],
-    # Rating attempts per tracking code: the last four digits of a phone cannot be guessed from many addresses.
-    "rate_code": [(10, 60 * 60)],
 }
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
@@ -305,8 +314,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
         "store_processed": False,
     }
     if CELERY_BROKER_URL.startswith("liaisonfs")
-    else {"visibility_timeout": 3600}
+    # A broker that does not answer costs the web process seconds, not the TCP timeout.
+    else {"visibility_timeout": 3600, "socket_connect_timeout": 2}
 )
+# Queuing from a page (the e-mail of notifications) gives up on an absent broker after about 0.1 s, not 0.6 s: what it
+# could not queue, the deadline sweep queues again from the database (suggestions.notifications).
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.1, "interval_max": 0.2}
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE

@@ -163,6 +163,7 @@ MATRIX: dict[str, Rule] = {
         method="post",
         data={"answer": "路灯已修复。"},
     ),
+    "loop:unlock_rating": only(*MANAGE_STATION, args=item_code, method="post"),
     "loop:notifications": signed_in(),
     "loop:notification_read": only("staff", args=lambda o: {"pk": o.notification.pk}, method="post"),
     "loop:notifications_read_all": signed_in(method="post"),

@@ -693,17 +693,6 @@ def test_rating_twice_is_refused(client, world, item):
     assert Rating.objects.filter(suggestion=item).count() == 1 and _reload(item).stage == Stage.CLOSED
 
 
-def test_rating_attempts_are_rate_limited_per_code(client, world, item, settings):
-    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "rate_code": [(2, 600)]}
-    _released(world, item)
-    url = reverse("loop:rate", args=[item.tracking_code])
-    for digits in ("0000", "1111"):
-        assert client.post(url, {"verdict": "satisfied", "phone_last4": digits}).status_code == 400
-    response = client.post(url, {"verdict": "satisfied", "phone_last4": "5678"})
-    assert response.status_code == 429 and response.has_header("Retry-After")
-    assert _reload(item).stage == Stage.FEEDBACK
-
-
 def test_rating_page_never_shows_internal_notes(client, world, item):
     _to_assign(world, item, instructions="内部批示：优先处理")
     assignment = Assignment.objects.get(suggestion=item)
