@@ -57,7 +57,7 @@ class AuditRecord(models.Model):
     # Copied, not a foreign key: the record outlives the account and says who it was at the time.
     actor_id = models.BigIntegerField(_("account id"), null=True, blank=True, db_index=True)
     actor_username = models.CharField(_("account"), max_length=150, blank=True)
-    ip = models.CharField(_("address"), max_length=45, blank=True)
+    ip = models.CharField(_("IP address"), max_length=45, blank=True)
     action = models.CharField(_("action"), max_length=30, choices=AuditAction.choices)
     object_type = models.CharField(_("object type"), max_length=60, blank=True)
     object_id = models.CharField(_("object id"), max_length=64, blank=True)

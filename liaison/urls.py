@@ -32,6 +32,7 @@ urlpatterns = [
     path("", include("suggestions.loop_urls")),
     path("", include("activities.urls")),
     path("", include("oversight.urls")),
+    path("", include("audit.urls")),
 ]
 
 if settings.DEBUG:

@@ -1,4 +1,4 @@
-"""The hash chain: tampering of every kind is named by audit_verify; the database refuses edits; the purge keeps it whole."""
+"""The hash chain: audit_verify names every kind of tampering, the database refuses edits, the purge keeps it whole."""
 
 import datetime as dt
 import io
@@ -39,8 +39,7 @@ def tampering():
 
 def write(n, **kwargs):
     return [
-        services.record(AuditAction.LOGIN, actor=None, username=f"user{i}", detail={"i": i}, **kwargs)
-        for i in range(n)
+        services.record(AuditAction.LOGIN, actor=None, username=f"user{i}", detail={"i": i}, **kwargs) for i in range(n)
     ]
 
 
@@ -119,7 +118,8 @@ def test_an_edit_with_every_later_hash_recomputed_without_the_key_is_caught():
             values["prev_hash"] = prev
             prev = chain.compute_hash(values, forged_key)
             cursor.execute(
-                "UPDATE audit_auditrecord SET prev_hash = %s, hash = %s WHERE seq = %s", [values["prev_hash"], prev, seq]
+                "UPDATE audit_auditrecord SET prev_hash = %s, hash = %s WHERE seq = %s",
+                [values["prev_hash"], prev, seq],
             )
         cursor.execute("UPDATE audit_auditchain SET last_hash = %s", [prev])
     result = chain.verify()
