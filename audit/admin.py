@@ -40,7 +40,6 @@ class AuditRecordAdmin(admin.ModelAdmin):
     list_display = ("seq", "created_at", "actor_username", "ip", "action", "object_type", "object_id", "outcome")
     list_filter = ("action", "outcome")
     search_fields = ("actor_username", "object_id", "ip")
-    date_hierarchy = "created_at"
     list_per_page = 50
     show_full_result_count = False  # no COUNT(*) over the whole trail on every page
 
@@ -68,6 +67,6 @@ class AuditRecordAdmin(admin.ModelAdmin):
             record(
                 AuditAction.AUDIT_VIEW,
                 request=request,
-                detail={"where": "admin", "query": request.GET.urlencode()[:300]},
+                detail={"where": "admin", "filters": request.GET.urlencode()[:300]},
             )
         return response

@@ -67,6 +67,39 @@ def _model_names() -> dict[str, str]:
     return {model._meta.label_lower: model._meta.verbose_name for model in apps.get_models()}
 
 
+def model_for(label: str):
+    """The model a record's object type names, or None (a model since removed)."""
+    try:
+        return apps.get_model(label) if "." in label else None
+    except LookupError:
+        return None
+
+
+def field_change_labels(label: str, fields: dict) -> dict:
+    """``{"admin_duty": {"from": "", "to": "audit"}}`` in words: the field's name and its choices' labels."""
+    model = model_for(label)
+    shown = {}
+    for name, change in fields.items():
+        try:
+            field = model._meta.get_field(name) if model is not None else None
+        except LookupError:
+            field = None
+        if field is None or not isinstance(change, dict):
+            shown[name] = change
+            continue
+        choices = dict(field.flatchoices) if field.choices else {}
+        shown[str(field.verbose_name)] = {side: choices.get(value, value) for side, value in change.items()}
+    return shown
+
+
+def field_label(label: str, name: str) -> str:
+    model = model_for(label)
+    try:
+        return str(model._meta.get_field(name).verbose_name) if model is not None else name
+    except LookupError:
+        return name
+
+
 def object_type_label(label: str) -> str:
     """The model's name in the reader's language; unknown labels (a model since removed) as stored."""
     name = _model_names().get(label)

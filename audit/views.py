@@ -19,38 +19,43 @@ from .models import AuditAction, AuditOutcome
 
 PER_PAGE = 50
 
-# Words for the keys records carry in their detail; a key not listed is shown as stored.
+# Words for the keys records carry in their detail, in the order they are read; other keys come last, as stored.
 DETAIL_LABELS = {
-    "action": gettext_lazy("Admin action"),
-    "actor_kind": gettext_lazy("Acting as"),
-    "added": gettext_lazy("Added"),
-    "changes": gettext_lazy("Changes"),
-    "checked": gettext_lazy("Records checked"),
     "code": gettext_lazy("Tracking code"),
-    "count": gettext_lazy("Count"),
-    "created": gettext_lazy("On creation"),
-    "deleted": gettext_lazy("Records deleted"),
-    "field": gettext_lazy("Link"),
-    "fields": gettext_lazy("Fields"),
-    "file": gettext_lazy("File"),
-    "filters": gettext_lazy("Filters"),
-    "first_seq": gettext_lazy("First record"),
-    "format": gettext_lazy("Format"),
+    "step": gettext_lazy("Step"),
     "from_stage": gettext_lazy("From stage"),
+    "to_stage": gettext_lazy("To stage"),
+    "actor_kind": gettext_lazy("Acting as"),
+    "reason": gettext_lazy("Reason"),
+    "where": gettext_lazy("Where"),
+    "shown": gettext_lazy("Shown in full"),
+    "register": gettext_lazy("Register"),
+    "format": gettext_lazy("Format"),
+    "filters": gettext_lazy("Filters"),
+    "rows": gettext_lazy("Rows"),
+    "page": gettext_lazy("Page number"),
+    "object": gettext_lazy("Object"),
+    "username": gettext_lazy("Account"),
+    "field": gettext_lazy("Link"),
+    "added": gettext_lazy("Added"),
+    "removed": gettext_lazy("Removed"),
+    "fields": gettext_lazy("Fields"),
+    "created": gettext_lazy("On creation"),
+    "changes": gettext_lazy("Changes"),
+    "action": gettext_lazy("Admin action"),
+    "count": gettext_lazy("Count"),
     "ids": gettext_lazy("Object ids"),
+    "file": gettext_lazy("File"),
     "known_account": gettext_lazy("Account exists"),
     "locked": gettext_lazy("Account locked"),
-    "object": gettext_lazy("Object"),
-    "reason": gettext_lazy("Reason"),
-    "register": gettext_lazy("Register"),
-    "removed": gettext_lazy("Removed"),
-    "rows": gettext_lazy("Rows"),
-    "shown": gettext_lazy("Shown in full"),
-    "step": gettext_lazy("Step"),
     "summary": gettext_lazy("Conclusion"),
-    "to_stage": gettext_lazy("To stage"),
-    "username": gettext_lazy("Account"),
-    "where": gettext_lazy("Where"),
+    "checked": gettext_lazy("Records checked"),
+    "first_seq": gettext_lazy("First record"),
+    "deleted": gettext_lazy("Records deleted"),
+    "deleted_from": gettext_lazy("Deleted from record"),
+    "deleted_to": gettext_lazy("Deleted up to record"),
+    "older_than": gettext_lazy("Older than"),
+    "retention_days": gettext_lazy("Retention in days"),
 }
 # Codes the values of CODED_KEYS are stored as, so the page reads in the reader's language.
 VALUE_LABELS = {
@@ -67,7 +72,7 @@ VALUE_LABELS = {
     "suggestion_page": gettext_lazy("Suggestion page"),
 }
 # Kept in the record for the chain and for audit_verify, not worth a line on the page.
-HIDDEN_DETAIL = {"first_prev_hash", "step_code", "from_code", "to_code", "broken_seq", "last_seq", "query"}
+HIDDEN_DETAIL = {"first_prev_hash", "step_code", "from_code", "to_code", "broken_seq", "last_seq"}
 
 
 CODED_KEYS = {"where", "shown", "register", "actor_kind"}
@@ -88,9 +93,16 @@ def _value(value, coded: bool = False) -> str:
 
 
 def detail_lines(entry) -> list[tuple[str, str]]:
+    """The record's detail as (label, text) lines, in reading order, field names and choices in words."""
+    data = entry.detail_data
+    if isinstance(data.get("fields"), dict):
+        data["fields"] = selectors.field_change_labels(entry.object_type, data["fields"])
+    if isinstance(data.get("field"), str):
+        data["field"] = selectors.field_label(entry.object_type, data["field"])
+    order = {key: i for i, key in enumerate(DETAIL_LABELS)}
     return [
         (str(DETAIL_LABELS.get(key, key)), _value(value, key in CODED_KEYS))
-        for key, value in entry.detail_data.items()
+        for key, value in sorted(data.items(), key=lambda item: (order.get(item[0], len(order)), item[0]))
         if key not in HIDDEN_DETAIL
     ]
 
@@ -114,7 +126,7 @@ def audit_log(request):
     services.record(
         AuditAction.AUDIT_VIEW,
         request=request,
-        detail={"where": "audit_log", "query": request.GET.urlencode()[:300]},
+        detail={"where": "audit_log", "filters": request.GET.urlencode()[:300]},
     )
     return render(
         request,

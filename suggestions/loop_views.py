@@ -300,7 +300,5 @@ def reply_file(request, code, pk):
         raise Http404("no such reply file")
     name = reply.file.name.rsplit("/", 1)[-1]
     content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
-    audit.record(
-        audit.AuditAction.FILE_DOWNLOAD, request=request, obj=reply, detail={"code": suggestion.tracking_code}
-    )
+    audit.record(audit.AuditAction.FILE_DOWNLOAD, request=request, obj=reply, detail={"code": suggestion.tracking_code})
     return private_file_response(reply.file, name, content_type)

@@ -137,6 +137,17 @@ def test_a_wrong_rating_code_is_recorded_as_denied_with_the_address(client, worl
     assert rated.detail_data["step_code"] == "rate_accept" and rated.detail_data["actor_kind"] == "citizen"
 
 
+def test_merging_a_duplicate_through_the_page_is_recorded(login, world, item, trail):
+    twin = f.SuggestionFactory(station=world.station, title="路灯不亮（重复）")
+    response = login(world.staff).post(
+        reverse("suggestions:merge", args=[twin.tracking_code]), {"original": item.tracking_code}
+    )
+    assert response.status_code == 302
+    entry = only(trail(AuditAction.LOOP_ACTION))
+    assert entry.object_id == str(twin.pk) and entry.detail_data["step_code"] == "merge"
+    assert item.tracking_code in entry.detail_data["step"]
+
+
 # Personal data, files and exports ---------------------------------------------------------------------------------
 
 

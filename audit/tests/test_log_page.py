@@ -177,3 +177,13 @@ def test_the_superuser_does_not_see_the_trail_in_the_admin(login, world):
     assert "审计记录" not in body(client.get(reverse("admin:index")))
     assert client.get(reverse("admin:audit_auditrecord_changelist")).status_code == 403
     assert client.get(reverse("admin:audit_auditrecord_change", args=[entry.pk])).status_code in (302, 403)
+
+
+def test_role_changes_read_in_words(login, world, auditor):
+    world.other_staff.admin_duty = "security"
+    world.other_staff.save()
+    client = login(auditor)
+    page = body(client.get(LOG, {"action": "role_change", "object_type": "accounts.user"}))
+    assert "管理员职责: — → 安全管理员" in page
+    page = body(client.get(LOG, {"action": "role_change", "object_type": "stations.station"}))
+    assert "关联：</span>联络站工作人员" in page and "otherstaff" in page
