@@ -14,6 +14,7 @@ from accounts import permissions
 
 from .models import AuditAction, AuditRecord
 from .services import record
+from .views import filters_in_force
 
 
 @functools.wraps(delete_selected)
@@ -67,6 +68,6 @@ class AuditRecordAdmin(admin.ModelAdmin):
             record(
                 AuditAction.AUDIT_VIEW,
                 request=request,
-                detail={"where": "admin", "filters": request.GET.urlencode()[:300]},
+                detail={"where": "admin", "filters": filters_in_force(request)},
             )
         return response

@@ -144,7 +144,7 @@ def test_a_record_inserted_at_the_end_is_caught():
     }
     AuditRecord.objects.create(hash=chain.compute_hash(values, chain._key("guessed")), **values)
     result = chain.verify()
-    assert not result.ok and result.broken_seq == 4 and "inserted" in result.problem
+    assert not result.ok and result.broken_seq == 4 and "位于链头之后" in result.problem
 
 
 def test_cutting_off_the_newest_records_is_caught():

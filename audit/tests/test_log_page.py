@@ -66,7 +66,7 @@ def test_the_audit_administrator_reads_the_log_newest_first_in_chinese(login, wo
     assert view.actor_username == "auditor" and f'title="{view.hash}"' not in page
 
 
-def test_filters_narrow_the_log(login, world, auditor):
+def test_filters_narrow_the_log(login, world, auditor, trail):
     with time_machine.travel(dt.datetime(2026, 11, 2, 9, tzinfo=SHANGHAI), tick=False):
         services.record(AuditAction.LOGIN, actor=world.staff, obj=world.staff)
     with time_machine.travel(dt.datetime(2026, 11, 20, 9, tzinfo=SHANGHAI), tick=False):
@@ -95,6 +95,7 @@ def test_filters_narrow_the_log(login, world, auditor):
     assert count(object_type="accounts.user", object_id=str(world.handler.pk), action="login") == 1
     assert count(q="ABCDEFGHJKMN") == 1
     assert count(q="nothing-like-this") == 0
+    assert trail(AuditAction.AUDIT_VIEW)[-1].detail_data["filters"] == "q=nothing-like-this"
 
 
 def test_a_filter_that_matches_nothing_says_so(login, auditor):
@@ -186,4 +187,4 @@ def test_role_changes_read_in_words(login, world, auditor):
     page = body(client.get(LOG, {"action": "role_change", "object_type": "accounts.user"}))
     assert "管理员职责: — → 安全管理员" in page
     page = body(client.get(LOG, {"action": "role_change", "object_type": "stations.station"}))
-    assert "关联：</span>联络站工作人员" in page and "otherstaff" in page
+    assert "关联：</span><span class=\"text-break\">联络站工作人员" in page and "otherstaff" in page
