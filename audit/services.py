@@ -18,6 +18,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils import timezone
 
+from liaison.i18n import in_portal_language
 from liaison.ratelimit import client_ip
 
 from . import chain
@@ -175,6 +176,7 @@ def purge(*, now: dt.datetime | None = None) -> int:
 # Verification ------------------------------------------------------------------------------------------
 
 
+@in_portal_language
 def verify_and_record(*, actor=None) -> chain.Verification:
     """Walk the chain and append the result, so the audit log shows when it was last checked and by whom."""
     result = chain.verify()

@@ -109,6 +109,7 @@ def _transition(
     return suggestion
 
 
+@in_portal_language
 def loop_audit_detail(suggestion, action: str, *, from_stage: str = "", to_stage: str = "", **extra) -> dict:
     """What the audit trail keeps of a step: codes for machines, labels for the reader, never the texts."""
     detail = {

@@ -13,6 +13,7 @@ from django.core.checks import run_checks
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.db import DatabaseError, connection, connections, transaction
+from django.utils import translation
 
 from audit import chain, services
 from audit.models import GENESIS, AuditAction, AuditChain, AuditOutcome, AuditRecord
@@ -143,7 +144,8 @@ def test_a_record_inserted_at_the_end_is_caught():
         "prev_hash": head.last_hash,
     }
     AuditRecord.objects.create(hash=chain.compute_hash(values, chain._key("guessed")), **values)
-    result = chain.verify()
+    with translation.override("zh-hans"):
+        result = chain.verify()
     assert not result.ok and result.broken_seq == 4 and "位于链头之后" in result.problem
 
 
