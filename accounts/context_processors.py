@@ -10,9 +10,10 @@ def roles(request):
     """
     user = getattr(request, "user", None)
     if user is None:
-        return {"user_roles": set(), "unread_notifications": ""}
+        return {"user_roles": set(), "unread_notifications": "", "may_read_audit_log": False}
     return {
         "user_roles": permissions.roles(user),
+        "may_read_audit_log": permissions.may_read_audit_log(user),
         "unread_notifications": SimpleLazyObject(lambda: _unread_label(user)),
     }
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import permissions
+from audit import services as audit
 from liaison.kept import kept, scope_of
 from liaison.pagination import paginate, querystring_without_page
 from representatives.models import Representative
@@ -116,6 +117,7 @@ def activity_photo(request, pk):
         raise Http404("no such photo")
     selectors.activity_for_user(request.user, photo.activity_id)  # 404 unless the activity is visible
     extension = photo.original_name.rsplit(".", 1)[-1].lower()
+    audit.record(audit.AuditAction.FILE_DOWNLOAD, request=request, obj=photo, detail={"object": str(photo.activity)})
     return private_file_response(
         photo.file, photo.original_name, PHOTO_TYPES.get(extension, "application/octet-stream")
     )

@@ -27,6 +27,7 @@ urlpatterns = [
     path("", include("suggestions.loop_urls")),
     path("", include("activities.urls")),
     path("", include("oversight.urls")),
+    path("", include("audit.urls")),
 ]
 
 # A database that cannot be reached is a 503 with Retry-After, not a 500 (see liaison.views.server_error).

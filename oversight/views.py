@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from accounts import permissions
 from accounts.models import Role
 from activities.models import Activity
+from audit import services as audit
 from liaison.pagination import paginate, querystring_without_page
 from stations.models import Region, StandardItem, Station
 from stations.selectors import managed_station_choices, upcoming_reception_days
@@ -160,6 +161,12 @@ def register_page(request, key):
     queryset = register.queryset(scope)
     page = paginate(request, queryset, per_page=50)
     rows = list(register.rows(request.user, scope, queryset=page.object_list))
+    # The books carry visitors' and citizens' names and numbers; every look at them (and every print) is kept.
+    audit.record(
+        audit.AuditAction.REGISTER_VIEW,
+        request=request,
+        detail={"register": key, "filters": querystring_without_page(request), "page": page.number, "rows": len(rows)},
+    )
     return render(
         request,
         "oversight/register.html",
@@ -183,6 +190,11 @@ def register_export(request, key):
     register = registers.get_register(key)
     form, scope = _register_scope(request)
     total = register.count(scope)
+    audit.record(
+        audit.AuditAction.EXPORT,
+        request=request,
+        detail={"register": key, "format": "xlsx", "filters": request.GET.urlencode(), "rows": total},
+    )
     if total <= exports.immediate_limit():
         handle = tempfile.TemporaryFile()
         exports.write_xlsx(register, request.user, scope, handle)
@@ -225,6 +237,12 @@ def export_download(request, pk):
     job = _own_job(request, pk)
     if job.status != ExportJob.Status.DONE or job.is_expired or not job.file:
         raise Http404("the export is not available")
+    audit.record(
+        audit.AuditAction.EXPORT,
+        request=request,
+        obj=job,
+        detail={"register": job.register, "format": "xlsx", "rows": job.total, "file": job.title},
+    )
     return FileResponse(
         job.file.open("rb"), as_attachment=True, filename=job.file.name.rsplit("/", 1)[-1], content_type=XLSX
     )
@@ -281,4 +299,10 @@ def list_export(request):
     if total <= exports.immediate_limit():
         return redirect(reverse("suggestions:export_xlsx") + (f"?{querystring}" if querystring else ""))
     job = exports.start_list_job(user=request.user, querystring=querystring, total=total)
+    audit.record(
+        audit.AuditAction.EXPORT,
+        request=request,
+        obj=job,
+        detail={"register": "suggestion_list", "format": "xlsx", "filters": querystring, "rows": total},
+    )
     return redirect("oversight:export", pk=job.pk)

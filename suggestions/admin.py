@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts import permissions
 from accounts.admin import PortalInline, PortalModelAdmin, RegionScopedAdmin, RoleLinkAdmin, SharedRegistryAdmin
+from audit import services as audit
 from liaison import workdays
 from liaison.sms import mask_phone
 from stations.models import Region
@@ -223,6 +224,18 @@ class SuggestionAdmin(SuggestionScopedAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [name for name in self.get_fields(request, obj) if name != "category"]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        obj = (getattr(response, "context_data", None) or {}).get("original")
+        if obj is not None and obj.submitter_phone and permissions.may_see_full_phone(request.user, obj):
+            audit.record(
+                audit.AuditAction.PERSONAL_DATA_VIEW,
+                request=request,
+                obj=obj,
+                detail={"where": "admin", "shown": "mobile_number", "code": obj.tracking_code},
+            )
+        return response
 
     @admin.display(description=gettext_lazy("mobile number"))
     def masked_phone(self, obj):

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import permissions
+from audit import services as audit
 from liaison import workdays
 from liaison.i18n import in_portal_language
 from liaison.sms import send_sms
@@ -104,7 +105,30 @@ def _transition(
         note=note,
         public_text=public_text,
     )
+    # In the step's transaction: the trail has the step if and only if the step happened.
+    audit.record(
+        audit.AuditAction.LOOP_ACTION,
+        actor=by if getattr(by, "is_authenticated", False) else None,
+        obj=suggestion,
+        detail=loop_audit_detail(suggestion, action, from_stage=from_stage, to_stage=to_stage, actor_kind=actor_kind),
+    )
     return suggestion
+
+
+@in_portal_language
+def loop_audit_detail(suggestion, action: str, *, from_stage: str = "", to_stage: str = "", **extra) -> dict:
+    """What the audit trail keeps of a step: codes for machines, labels for the reader, never the texts."""
+    detail = {
+        "code": suggestion.tracking_code,
+        "step_code": action,
+        "step": _action_label(action),
+        **{k: v for k, v in extra.items() if v},
+    }
+    if from_stage:
+        detail.update(from_code=from_stage, from_stage=str(Stage(from_stage).label))
+    if to_stage:
+        detail.update(to_code=to_stage, to_stage=str(Stage(to_stage).label))
+    return detail
 
 
 def _already_handled(suggestion: Suggestion) -> WorkflowError:
@@ -708,4 +732,18 @@ def close_unrated(*, today: dt.date | None = None) -> int:
                 for pk in due
             ]
         )
+        for pk, code in Suggestion.objects.filter(pk__in=due).values_list("pk", "tracking_code"):
+            audit.record(
+                audit.AuditAction.LOOP_ACTION,
+                actor=None,
+                object_type=Suggestion._meta.label_lower,
+                object_id=str(pk),
+                detail=loop_audit_detail(
+                    Suggestion(pk=pk, tracking_code=code),
+                    Action.CLOSE_UNRATED,
+                    from_stage=Stage.FEEDBACK,
+                    to_stage=Stage.CLOSED,
+                    actor_kind=SYSTEM,
+                ),
+            )
     return closed

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts import permissions
 from accounts.models import Role
+from audit import services as audit
 from liaison import workdays
 from liaison.pagination import paginate
 
@@ -209,6 +210,17 @@ def _run(action: str, suggestion, target, data, user) -> str:
     raise Http404("unknown action")
 
 
+def _refused(request, suggestion, action: str, outcome: str, reason: str = "") -> None:
+    """A step that did not happen: its transaction rolled back, so the refusal is recorded here, after it."""
+    audit.record(
+        audit.AuditAction.LOOP_ACTION,
+        request=request,
+        obj=suggestion,
+        outcome=outcome,
+        detail=loop.loop_audit_detail(suggestion, action, reason=reason[:200]),
+    )
+
+
 @require_POST
 def act(request, code, action):
     """``/suggestions/<code>/act/<action>/``: one step of the loop, through its service."""
@@ -217,8 +229,10 @@ def act(request, code, action):
     suggestion = loop_selectors.suggestion_for_user(request.user, code)
     back = _safe_next(request, suggestion.get_absolute_url())
     if not may_act(request.user, suggestion, action):
+        _refused(request, suggestion, action, audit.AuditOutcome.DENIED)
         raise PermissionDenied(_("You may not take this step on this suggestion."))
     if suggestion.duplicate_of_id or not allowed(suggestion.stage, action):
+        _refused(request, suggestion, action, audit.AuditOutcome.FAILED, reason="stage")
         messages.error(
             request,
             _("This step is no longer possible: the suggestion is now at stage “%(stage)s”. Reload the page.")
@@ -233,10 +247,15 @@ def act(request, code, action):
         return views.render_detail(request, suggestion, bound=bound, status=400)
     try:
         done = _run(action, suggestion, target, form.cleaned_data, request.user)
+    except PermissionDenied:
+        _refused(request, suggestion, action, audit.AuditOutcome.DENIED)
+        raise
     except ValidationError as exc:
+        _refused(request, suggestion, action, audit.AuditOutcome.FAILED, reason=" ".join(exc.messages))
         messages.error(request, " ".join(exc.messages))
         return redirect(back)
     except IntegrityError:
+        _refused(request, suggestion, action, audit.AuditOutcome.FAILED)
         messages.error(request, _("Someone else acted on this at the same moment. Reload the page."))
         return redirect(back)
     messages.success(request, done)
@@ -296,4 +315,5 @@ def reply_file(request, code, pk):
         raise Http404("no such reply file")
     name = reply.file.name.rsplit("/", 1)[-1]
     content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    audit.record(audit.AuditAction.FILE_DOWNLOAD, request=request, obj=reply, detail={"code": suggestion.tracking_code})
     return private_file_response(reply.file, name, content_type)

@@ -26,6 +26,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from audit import services as audit
 from liaison import ratelimit
 from representatives.selectors import representative_by_code
 from stations.selectors import station_for_intake
@@ -34,6 +35,7 @@ from . import loop, selectors, services
 from .loop_forms import RatingForm
 from .models import Channel, Event, Outcome, Rating, Stage, Suggestion
 from .public_forms import PublicSuggestionForm, TrackLookupForm, derive_title
+from .workflow import Action
 
 SUGGEST_TEMPLATE = "public/suggest_form.html"
 RATED_OUTCOMES = (Outcome.SATISFIED, Outcome.BASICALLY_SATISFIED)
@@ -395,8 +397,10 @@ def track_rate(request, code):
             )
         except loop.RatingLocked:
             # This try was the last one: the page now says whom to call instead of offering the form.
+            _record_wrong_digits(request, suggestion, data["verdict"])
             return render(request, TRACK_TEMPLATE, _track_context(request, code, suggestion), status=403)
         except loop.WrongDigits as exc:
+            _record_wrong_digits(request, suggestion, data["verdict"])
             form.add_error(
                 "phone_last4",
                 ngettext(
@@ -421,6 +425,18 @@ def track_rate(request, code):
     return render(request, TRACK_TEMPLATE, context, status=400)
 
 
+def _record_wrong_digits(request, suggestion, verdict: str) -> None:
+    """Someone guessing the last four digits: each wrong try is on the record, with its address."""
+    action = Action.RATE_REJECT if verdict == Rating.Verdict.UNSATISFIED else Action.RATE_ACCEPT
+    audit.record(
+        audit.AuditAction.LOOP_ACTION,
+        request=request,
+        obj=suggestion,
+        outcome=audit.AuditOutcome.DENIED,
+        detail=loop.loop_audit_detail(suggestion, action),
+    )
+
+
 # Staff: attachments --------------------------------------------------------
 
 
@@ -432,6 +448,9 @@ def attachment_download(request, code, pk):
     attachment = next((a for a in suggestion.attachments.all() if a.pk == pk), None)
     if attachment is None:
         raise Http404("no such attachment")
+    audit.record(
+        audit.AuditAction.FILE_DOWNLOAD, request=request, obj=attachment, detail={"code": suggestion.tracking_code}
+    )
     return private_file_response(attachment.file, attachment.original_name, attachment.content_type)
 
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts import permissions
+from audit import services as audit
 from liaison import resilience
 from liaison.pagination import paginate
 from stations import reception
@@ -215,6 +216,14 @@ def reception_day(request, pk):
     # The rule for suggestions' phones applies to visitors too: only the station's own staff see them whole.
     for visit in visits:
         visit.shown_phone = permissions.phone_shown_to(request.user, day, visit.visitor_phone)
+    in_full = [visit.pk for visit in visits if visit.visitor_phone]
+    if in_full and permissions.may_see_full_phone(request.user, day):
+        audit.record(
+            audit.AuditAction.PERSONAL_DATA_VIEW,
+            request=request,
+            obj=day,
+            detail={"where": "reception_day", "shown": "mobile_number", "ids": in_full},
+        )
     return render(
         request,
         "reception/day.html",

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import permissions
+from audit import services as audit
 from liaison.db import fetch_one_prepared
 from liaison.i18n import in_portal_language
 from liaison.sms import send_sms
@@ -316,6 +317,16 @@ def suggestion_merge(*, duplicate: Suggestion, original: Suggestion, by) -> Sugg
             kind=Event.Kind.DUPLICATE_ADDED,
             actor=by,
             note=_("%(code)s merged into this suggestion") % {"code": duplicate.tracking_code},
+        )
+        audit.record(
+            audit.AuditAction.LOOP_ACTION,
+            actor=by,
+            obj=duplicate,
+            detail={
+                "code": duplicate.tracking_code,
+                "step_code": "merge",
+                "step": _("Merged into %(code)s") % {"code": original.tracking_code},
+            },
         )
     duplicate.refresh_from_db()
     return duplicate

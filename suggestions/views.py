@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import permissions
+from audit import services as audit
 from liaison.html import select_options
 from liaison.pagination import paginate, querystring_without_page
 from stations.models import Region, Station
@@ -93,13 +94,25 @@ def suggestion_list(request, export: str = ""):
     """The one list of suggestions, scoped to the user; ``export`` gives the same rows as CSV or XLSX."""
     form, filters, suggestions = list_queryset(request.user, request.GET)
     stations = form.fields["station"].queryset
-    if export == "csv":
-        return exports.csv_response(request.user, suggestions)
-    if export == "xlsx":
-        return exports.xlsx_response(request.user, suggestions)
+    if export in ("csv", "xlsx"):
+        audit.record(
+            audit.AuditAction.EXPORT,
+            request=request,
+            detail={"register": "suggestion_list", "format": export, "filters": querystring_without_page(request)},
+        )
+        return (exports.csv_response if export == "csv" else exports.xlsx_response)(request.user, suggestions)
     page = paginate(request, suggestions, per_page=25, capped=True)
+    in_full = []
     for suggestion in page:
         suggestion.shown_phone = permissions.phone_shown_to(request.user, suggestion, suggestion.submitter_phone)
+        if suggestion.submitter_phone and permissions.may_see_full_phone(request.user, suggestion):
+            in_full.append(suggestion.tracking_code)
+    if in_full:
+        audit.record(
+            audit.AuditAction.PERSONAL_DATA_VIEW,
+            request=request,
+            detail={"where": "suggestion_list", "shown": "mobile_number", "code": in_full},
+        )
     return render(
         request,
         "suggestions/list.html",
@@ -166,6 +179,13 @@ def render_detail(request, suggestion, *, bound=None, status=200):
     can_merge = permissions.can_merge_suggestion(request.user, suggestion) and suggestion.duplicate_of_id is None
     similar = selectors.similar_open_suggestions(suggestion) if can_merge and suggestion.stage != "closed" else []
     phone = permissions.phone_shown_to(request.user, suggestion, suggestion.submitter_phone)
+    if suggestion.submitter_phone and permissions.may_see_full_phone(request.user, suggestion):
+        audit.record(
+            audit.AuditAction.PERSONAL_DATA_VIEW,
+            request=request,
+            obj=suggestion,
+            detail={"where": "suggestion_page", "shown": "mobile_number", "code": suggestion.tracking_code},
+        )
     locked = loop.rating_locked(suggestion)
     return render(
         request,

@@ -78,8 +78,12 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    # PostgreSQL triggers declared on models (the audit trail's append-only protection).
+    "pgtrigger",
     "liaison",
     "accounts",
+    # Right above accounts: every app above records into the audit trail, and it imports none of them.
+    "audit",
     "stations",
     "representatives",
     "suggestions",
@@ -98,6 +102,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # Keeps the request in a context variable for the audit trail's signal receivers; nothing more.
+    "audit.middleware.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # After the messages: each may log out or send elsewhere with a message. In this order: an
     # expired session ends first, then the second factor, then a password change that is due.
@@ -286,6 +292,13 @@ RATE_LIMITS = {
     "track_ip": [(30, 10 * 60)],
 }
 
+# The audit trail (audit/). Each record's hash is an HMAC under this key, which must never be stored in the
+# database and must stay the same for as long as records are kept; empty means "derived from SECRET_KEY"
+# (development only: production requires its own). Records are kept this many days, at least 180
+# (网络安全法 第二十一条); a smaller value fails the system checks and the purge refuses to run.
+AUDIT_HMAC_KEY = env.str("AUDIT_HMAC_KEY", default="")
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=180)
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
@@ -335,6 +348,9 @@ CELERY_BEAT_SCHEDULE = {
     "purge-expired-exports": {"task": "oversight.tasks.purge_expired_exports", "schedule": 3600.0},
     "purge-stale-imports": {"task": "suggestions.tasks.purge_stale_imports", "schedule": 3600.0},
     "warm-dashboards": {"task": "oversight.tasks.warm_dashboards", "schedule": 4 * 60.0},
+    # The audit trail: records past the retention go once a day, and the whole chain is checked once a day.
+    "purge-audit-records": {"task": "audit.tasks.purge_audit_records", "schedule": 24 * 3600.0},
+    "verify-audit-chain": {"task": "audit.tasks.verify_audit_chain", "schedule": 24 * 3600.0},
 }
 
 LOGGING = {

@@ -17,6 +17,8 @@ DEBUG = False
 SECRET_KEY = _required("SECRET_KEY")
 ALLOWED_HOSTS = [h.strip() for h in _required("ALLOWED_HOSTS").split(",") if h.strip()]
 DATABASES = {"default": _database(_required("DATABASE_URL"))}
+# The audit chain's own key: SECRET_KEY may be rotated, this one must not change while records are kept.
+AUDIT_HMAC_KEY = _required("AUDIT_HMAC_KEY")
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -24,7 +24,9 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from accounts import permissions
 from activities.models import Activity, ActivityKind
+from conftest import verify_second_factor
 from liaison.testing import factories as f
 from oversight.models import ExportJob
 from stations.models import ReceptionDay
@@ -42,12 +44,17 @@ PERSONAS = (
     "admin",
     "other_admin",
     "city_admin",
+    # The three administrator duties (三员分立): no business role, second factor verified.
+    "system_admin",
+    "security_admin",
+    "audit_admin",
 )
 SIGNED_IN = PERSONAS[1:]
 STAFF = ("staff", "other_staff")
 REPS = ("rep_user", "other_rep_user")
 HANDLERS = ("handler", "other_handler")
 COMMITTEES = ("admin", "other_admin", "city_admin")
+DUTIES = ("system_admin", "security_admin", "audit_admin")
 # Those who work with the world's station (四季城, in 龙亭区): its staff, its resident representative, the county's
 # and the city's committee admins.
 AT_STATION = ("staff", "rep_user", "admin", "city_admin")
@@ -114,9 +121,10 @@ MATRIX: dict[str, Rule] = {
     "accounts:password_change": signed_in(),
     "accounts:password_change_done": signed_in(),
     "accounts:otp_verify": signed_in(),
-    "accounts:otp_enrol": only(*COMMITTEES),  # required for the duties, optional for committee admins
-    # Only in a session verified with the second factor, which no persona here has.
-    "accounts:otp_backup_codes": only(method="post"),
+    "accounts:otp_enrol": only(*COMMITTEES, *DUTIES),  # required for the duties, optional for committee admins
+    # Only in a session verified with the second factor (here: the duties').
+    "accounts:otp_backup_codes": only(*DUTIES, method="post"),
+    # Optional for committee admins only; the duties may not turn it off.
     "accounts:otp_disable": only(method="post"),
     "accounts:password_reset": public(),
     "accounts:password_reset_done": public(),
@@ -165,6 +173,9 @@ MATRIX: dict[str, Rule] = {
     ),
     "loop:unlock_rating": only(*MANAGE_STATION, args=item_code, method="post"),
     "loop:notifications": signed_in(),
+    # The audit trail: its administrator alone, not even the superuser.
+    "audit:log": only("audit_admin"),
+    "audit:verify": only("audit_admin", method="post"),
     "loop:notification_read": only("staff", args=lambda o: {"pk": o.notification.pk}, method="post"),
     "loop:notifications_read_all": signed_in(method="post"),
     # Activities and performance.
@@ -209,6 +220,7 @@ def test_every_url_pattern_has_a_decided_rule():
 @dataclass
 class Objects:
     world: object
+    duties: dict
     item: object
     original: object
     attachment: object
@@ -254,8 +266,22 @@ def objects(world):
     job.finished_at = job.created_at
     job.save()
     original = f.SuggestionFactory(station=world.station, title="路灯坏了")
+    duties = {
+        f"{duty}_admin": f.UserFactory(username=f"{duty}_admin", is_staff=True, admin_duty=duty)
+        for duty in ("system", "security", "audit")
+    }
     return Objects(
-        world, item, original, attachment, item.assignments.get().replies.get(), day, activity, photo, notification, job
+        world,
+        duties,
+        item,
+        original,
+        attachment,
+        item.assignments.get().replies.get(),
+        day,
+        activity,
+        photo,
+        notification,
+        job,
     )
 
 
@@ -286,8 +312,10 @@ def test_each_persona_gets_the_decided_answer_on_every_page(objects, client):
         for persona in PERSONAS:
             client.logout()
             if persona != "anon":
-                user = getattr(objects.world, persona)
+                user = objects.duties.get(persona) or getattr(objects.world, persona)
                 client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+                if permissions.second_factor_required(user):
+                    verify_second_factor(client, user)
             # A step taken by one persona must not decide what the next one finds.
             with transaction.atomic():
                 data = rule.data(objects) if callable(rule.data) else rule.data

@@ -249,5 +249,7 @@ def test_detail_query_count(login, world, items, django_assert_max_num_queries):
     for _ in range(10):
         f.SuggestionFactory(station=world.station, category=items["category"])
     client = login(world.staff)
-    with django_assert_max_num_queries(15):
+    # The station's staff see the citizen's number in full: the audit record of that costs three statements
+    # (lock the chain head, insert, move the head) and, inside the test's transaction, a savepoint pair.
+    with django_assert_max_num_queries(20):
         client.get(items["own"].get_absolute_url())
