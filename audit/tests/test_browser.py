@@ -3,6 +3,8 @@ verifies the chain with the button and reads the result. Screenshots land in ``v
 
 import pytest
 from django.conf import settings
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
 from liaison.testing.factories import PASSWORD, UserFactory
@@ -24,7 +26,8 @@ def test_the_audit_administrator_finds_a_failed_login_and_verifies_the_chain(
     transactional_db, world, live_server, browser, viewport
 ):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    UserFactory(username="auditor", full_name="审计员", admin_duty="audit", is_staff=True)
+    auditor = UserFactory(username="auditor", full_name="审计员", admin_duty="audit", is_staff=True)
+    device = TOTPDevice.objects.create(user=auditor, name="authenticator", confirmed=True)
     context = browser.new_context(viewport=viewport, locale="zh-CN")
     page = context.new_page()
     _sign_in(page, live_server.url, "staff", "wrong-password")
@@ -32,6 +35,9 @@ def test_the_audit_administrator_finds_a_failed_login_and_verifies_the_chain(
     page.context.clear_cookies()
 
     _sign_in(page, live_server.url, "auditor")
+    # The duties sign in with their second factor (accounts/tests cover the step itself).
+    page.locator("input[name=token]").fill(f"{totp(device.bin_key):06d}")
+    page.get_by_role("button", name="验证").click()
     if viewport["width"] < 992:
         page.locator(".navbar-toggler").click()
     page.locator("#nav-audit-log").click()
