@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import permissions
+from liaison.spreadsheet import safe_cell
 
 from . import services
 from .forms import MOBILE_RE
@@ -453,7 +454,8 @@ def template_workbook(*, example_category: str = "") -> bytes:
             "接待日",
             "小区路灯损坏",
             "四季城小区3号楼旁路灯已坏一个月，夜间出行不便，希望尽快维修。",
-            example_category,
+            # A category name is typed in the admin: it goes out like every other exported cell.
+            safe_cell(example_category),
             "四季城小区3号楼",
             "张某某",
             "13800001111",
