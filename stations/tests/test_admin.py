@@ -1,10 +1,14 @@
 """The Django admin for committee admins: Chinese, scoped, and deletions that would lose data refused."""
 
+import datetime as dt
+
 import pytest
+from django.contrib.auth.models import Permission
 from django.urls import reverse
 
+from liaison.testing import factories as f
 from representatives.models import Representative
-from stations.models import Station
+from stations.models import ReceptionDay, Station, Visit
 
 
 @pytest.fixture
@@ -66,3 +70,34 @@ def test_committee_admin_sees_only_their_region_in_admin(login, world):
     assert "四季城人大代表联络点" in body and "原康镇人大代表联络站" not in body
     body = client.get(reverse("admin:representatives_representative_changelist")).content.decode()
     assert "代表甲" in body and "代表乙" not in body
+
+
+@pytest.fixture
+def anonymous_visit_suggestion(world):
+    """A suggestion raised by a visitor who gave no name on a reception day."""
+    day = ReceptionDay.objects.create(
+        station=world.station, date=dt.date(2026, 11, 11), start_time=dt.time(9), end_time=dt.time(11)
+    )
+    visit = Visit.objects.create(reception_day=day, summary="反映小区路灯不亮")
+    return f.SuggestionFactory(station=world.station, channel="reception", visit=visit, title="小区路灯不亮")
+
+
+def test_superuser_opens_a_suggestion_from_an_anonymous_visit_in_the_admin(
+    login, superuser, anonymous_visit_suggestion
+):
+    url = reverse("admin:suggestions_suggestion_change", args=[anonymous_visit_suggestion.pk])
+    response = login(superuser).get(url)
+    assert response.status_code == 200
+    assert "匿名来访人" in response.content.decode()  # the visit, named for the admin
+
+
+def test_committee_admin_opens_a_suggestion_from_an_anonymous_visit_in_the_admin(
+    login, world, anonymous_visit_suggestion
+):
+    world.admin.user_permissions.add(*Permission.objects.filter(codename__in=["view_suggestion", "view_visit"]))
+    client = login(world.admin)
+    response = client.get(reverse("admin:suggestions_suggestion_change", args=[anonymous_visit_suggestion.pk]))
+    assert response.status_code == 200
+    assert "匿名来访人" in response.content.decode()
+    visit = anonymous_visit_suggestion.visit
+    assert client.get(reverse("admin:stations_visit_change", args=[visit.pk])).status_code == 200
