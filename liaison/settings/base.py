@@ -181,6 +181,11 @@ MEDIA_ROOT = VAR_DIR / "media"
 # Citizens' attachments (photos and PDFs), checked by content in suggestions/public_forms.py.
 SUGGESTION_ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
 SUGGESTION_ATTACHMENT_MAX_FILES = 5
+# Photos with more pixels than this are refused from their header, before anything decodes them: a 420 KB
+# PNG of 12000×12000 pixels would take 1.2 GB (liaison/images.py). Phones save 12 million pixels unless
+# set to full resolution (48–50 million: such a photo is refused and the message asks for a smaller copy);
+# an A3 page scanned at 600 dpi has 35 million.
+UPLOAD_IMAGE_MAX_PIXELS = env.int("UPLOAD_IMAGE_MAX_PIXELS", default=40_000_000)
 # Uploads above this size are spooled to a temporary file while a request is parsed, not held in memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # The citizen's form refuses a request body larger than this before parsing it: room for one file too many
