@@ -193,6 +193,17 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # should cap bodies at about the same size (nginx: client_max_body_size 70m).
 SUGGESTION_MAX_REQUEST_BYTES = (SUGGESTION_ATTACHMENT_MAX_FILES + 1) * SUGGESTION_ATTACHMENT_MAX_BYTES + 2 * 1024 * 1024
 
+# A register workbook (.xlsx, a zip of XML parts) is checked before openpyxl reads it (liaison/xlsx.py):
+# what it unpacks to in all and per part, how tightly a part is packed, the size of the parts openpyxl
+# parses whole (styles, workbook, relationships: about 30 times their size in memory) and the number of
+# shared strings (about 150 bytes each). A register of 5,000 rows with 300-character contents unpacks to
+# about 16 MB in one sheet part.
+IMPORT_MAX_UNPACKED_BYTES = env.int("IMPORT_MAX_UNPACKED_BYTES", default=48 * 1024 * 1024)
+IMPORT_MAX_PART_BYTES = env.int("IMPORT_MAX_PART_BYTES", default=32 * 1024 * 1024)
+IMPORT_MAX_STRUCTURE_BYTES = env.int("IMPORT_MAX_STRUCTURE_BYTES", default=2 * 1024 * 1024)
+IMPORT_MAX_COMPRESSION_RATIO = env.int("IMPORT_MAX_COMPRESSION_RATIO", default=100)
+IMPORT_MAX_SHARED_STRINGS = env.int("IMPORT_MAX_SHARED_STRINGS", default=200_000)
+
 # Fixed-window limits (liaison/ratelimit.py): scope -> [(attempts, seconds), ...]. The client IP is
 # REMOTE_ADDR: behind a reverse proxy, have the proxy set it to the real client address.
 RATE_LIMITS = {
