@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts import permissions
 from accounts.models import Role
 from liaison import workdays
+from liaison.middleware import body_limit
 from liaison.pagination import paginate
 
 from . import loop, loop_forms, loop_selectors, views
@@ -209,6 +210,12 @@ def _run(action: str, suggestion, target, data, user) -> str:
     raise Http404("unknown action")
 
 
+def _act_page(request, code, action):
+    """The page that holds every step's form: the suggestion's own."""
+    return views.suggestion_detail(request, code)
+
+
+@body_limit(page=_act_page)
 @require_POST
 def act(request, code, action):
     """``/suggestions/<code>/act/<action>/``: one step of the loop, through its service."""

@@ -55,10 +55,13 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After the login check and before the CSRF check, which would read the body first: a body too large,
+    # or with too many fields or files, gets the form's page back with a message (liaison/middleware.py).
+    "liaison.middleware.RequestBodyMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a lockout into the lockout page.
     "axes.middleware.AxesMiddleware",
@@ -192,6 +195,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # (so the form can say "at most 5 files" and keep what was typed) plus the text fields. The reverse proxy
 # should cap bodies at about the same size (nginx: client_max_body_size 70m).
 SUGGESTION_MAX_REQUEST_BYTES = (SUGGESTION_ATTACHMENT_MAX_FILES + 1) * SUGGESTION_ATTACHMENT_MAX_BYTES + 2 * 1024 * 1024
+# Every other form: the largest staff post is an activity with five photos, like the citizen's.
+REQUEST_MAX_BODY_BYTES = env.int("REQUEST_MAX_BODY_BYTES", default=SUGGESTION_MAX_REQUEST_BYTES)
 
 # A register workbook (.xlsx, a zip of XML parts) is checked before openpyxl reads it (liaison/xlsx.py):
 # what it unpacks to in all and per part, how tightly a part is packed, the size of the parts openpyxl

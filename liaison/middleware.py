@@ -1,0 +1,120 @@
+"""What every request's body goes through before a view (or the CSRF check) reads it.
+
+:class:`RequestBodyMiddleware` — one answer to a body that is too large
+--------------------------------------------------------------------------
+Django refuses a body whose text fields exceed ``DATA_UPLOAD_MAX_MEMORY_SIZE``,
+or that holds more than ``DATA_UPLOAD_MAX_NUMBER_FIELDS`` fields or
+``DATA_UPLOAD_MAX_NUMBER_FILES`` files, with a bare "400 Bad Request"; and it
+reads (and spools to disk) a body of any size before a view could say no. Here
+the declared length is compared with the view's limit first —
+``REQUEST_MAX_BODY_BYTES``, or the setting a view names with :func:`body_limit`
+— before anything is read, and then the form data is parsed so that Django's
+own refusals are caught too. A refused request is answered with the form's own
+page, as for a GET, carrying a message that says what was too large, with
+status 413. A view that only takes posts names the view of its page with
+:func:`body_limit`. The middleware runs after ``LoginRequiredMiddleware`` (a
+page is only ever shown to someone who may see it) and before
+``CsrfViewMiddleware`` (which would otherwise read the body first); the page
+is rendered as a GET and changes nothing, so skipping the CSRF check for it
+is safe.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+from django.http import QueryDict
+from django.shortcuts import render
+from django.utils.datastructures import MultiValueDict
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+
+FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+MB = 1024 * 1024
+
+
+def body_limit(*, setting: str | None = None, message=None, page=None):
+    """Mark a view: its body limit is ``settings.<setting>``; ``message()`` says why a body was refused;
+    ``page(request, *args, **kwargs)`` renders its form's page (for views that only take posts).
+
+    Put it outermost, above ``require_POST`` and the like, so that Django finds the marks.
+    """
+
+    def mark(view):
+        if setting is not None:
+            view.body_limit_setting = setting
+        if message is not None:
+            view.body_refused_message = message
+        if page is not None:
+            view.body_refused_page = page
+        return view
+
+    return mark
+
+
+def _mb(size: int) -> str:
+    return f"{size / MB:.1f}"
+
+
+def _refusal(request, view_func) -> str | None:
+    """Why this request's body is refused, or None."""
+    limit = getattr(settings, getattr(view_func, "body_limit_setting", "REQUEST_MAX_BODY_BYTES"))
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0  # Django reads nothing it cannot count
+    if length > limit:
+        return _(
+            "What you sent (%(size)s MB) is larger than the %(limit)s MB this form accepts. "
+            "Attach fewer or smaller files and fill in the form again."
+        ) % {"size": _mb(length), "limit": _mb(limit)}
+    if request.content_type not in FORM_TYPES:
+        return None
+    try:
+        request.POST  # noqa: B018 - parsing is the check
+        request.FILES  # noqa: B018
+    except RequestDataTooBig:
+        return _(
+            "The text you sent is larger than the %(limit)s MB a form accepts. "
+            "Shorten it, or attach it as a file, and fill in the form again."
+        ) % {"limit": _mb(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)}
+    except TooManyFieldsSent:
+        return _("The form sent more than %(limit)s values. Fill it in again.") % {
+            "limit": settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+        }
+    except TooManyFilesSent:
+        return _("You attached more than %(limit)s files at once. Attach fewer and fill in the form again.") % {
+            "limit": settings.DATA_UPLOAD_MAX_NUMBER_FILES
+        }
+    return None
+
+
+class RequestBodyMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, args, kwargs):
+        if request.method not in ("POST", "PUT", "PATCH"):
+            return None
+        reason = _refusal(request, view_func)
+        if reason is None:
+            return None
+        explain = getattr(view_func, "body_refused_message", None)
+        # Nothing of the body is read from here on: the page is shown as for a GET.
+        request.method = request.META["REQUEST_METHOD"] = "GET"
+        request._post, request._files = QueryDict(), MultiValueDict()
+        messages.error(request, explain() if explain else reason)
+        page = getattr(view_func, "body_refused_page", None) or view_func
+        response = page(request, *args, **kwargs)
+        if response.status_code == 405:  # a view that only takes posts and names no page
+            back = request.headers.get("referer", "")
+            if not url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
+                back = ""
+            response = render(request, "413.html", {"back": back})
+        if response.status_code < 300:
+            response.status_code = 413
+        return response
