@@ -22,14 +22,14 @@ filled in the admin.
 
 from __future__ import annotations
 
-import io
 import struct
+import tempfile
 import warnings
 import zlib
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
+from django.core.files.base import File
 from django.utils.translation import gettext_lazy as _
 from PIL import Image
 
@@ -358,8 +358,9 @@ def without_metadata(upload, image_format: str):
     parts = strip(data)
     if parts is None:
         return upload
-    buffer = io.BytesIO()
+    # Spooled like Django's own uploads: five 10 MB photos are not held in memory until they are saved.
+    out = tempfile.SpooledTemporaryFile(max_size=settings.FILE_UPLOAD_MAX_MEMORY_SIZE)
     for part in parts:
-        buffer.write(part)
-    del parts, data
-    return ContentFile(buffer.getvalue(), name=getattr(upload, "name", None) or "photo")
+        out.write(part)
+    out.seek(0)
+    return File(out, name=getattr(upload, "name", None) or "photo")

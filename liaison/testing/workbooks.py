@@ -7,6 +7,7 @@ zlib, so a workbook holding a 400 MB cell costs its 400 KB to build.
 from __future__ import annotations
 
 import io
+import random
 import zipfile
 from collections.abc import Iterable
 
@@ -95,3 +96,25 @@ def bomb(cell_bytes: int = 400 * 1024 * 1024) -> bytes:
         yield b"</t></is></c></row>"
 
     return workbook(rows(), level=9)
+
+
+def stylesheet(size: int, *, seed: int = 3) -> bytes:
+    """A valid styles part of about ``size`` bytes: 200 number formats and as many cell formats as fit."""
+    rnd = random.Random(seed)
+    formats = 200
+    numbers = "".join(
+        f'<numFmt numFmtId="{164 + i}" formatCode="0.{"0" * (i % 6)}_ ;[Red]\\-0.{"0" * (i % 6)}\\ &quot;{i}&quot;"/>'
+        for i in range(formats)
+    )
+    head = (
+        f'<?xml version="1.0" encoding="UTF-8"?><styleSheet {NS}><numFmts count="{formats}">{numbers}</numFmts>'
+        '<fonts count="1"><font><sz val="11"/><name val="宋体"/></font></fonts><fills count="2"><fill>'
+        '<patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills>'
+        '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+        '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+    )
+    tail = '</cellXfs><cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>'
+    xf = '<xf numFmtId="{}" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    count = (size - len(head.encode()) - len(tail) - 40) // len(xf.format(300))
+    cells = "".join(xf.format(164 + rnd.randrange(formats)) for _ in range(count))
+    return (head + f'<cellXfs count="{count}">' + cells + tail).encode()
