@@ -1,4 +1,4 @@
-"""What every request's body goes through before a view (or the CSRF check) reads it.
+"""What every request's body and form values go through before a view (or the CSRF check) reads them.
 
 :class:`RequestBodyMiddleware` — one answer to a body that is too large
 --------------------------------------------------------------------------
@@ -17,6 +17,13 @@ page is only ever shown to someone who may see it) and before
 ``CsrfViewMiddleware`` (which would otherwise read the body first); the page
 is rendered as a GET and changes nothing, so skipping the CSRF check for it
 is safe.
+
+:class:`InputTextMiddleware` — no bidirectional controls in any form value
+--------------------------------------------------------------------------
+Every form of the portal, the Django admin's and the citizen's alike, reads
+its values from ``request.GET`` and ``request.POST``; cleaning them there once
+covers every field, including those added later by someone who never heard of
+the problem, which a per-field rule could not. See :mod:`liaison.text`.
 """
 
 from __future__ import annotations
@@ -29,6 +36,8 @@ from django.shortcuts import render
 from django.utils.datastructures import MultiValueDict
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+
+from .text import has_bidi, strip_bidi
 
 FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 MB = 1024 * 1024
@@ -118,3 +127,33 @@ class RequestBodyMiddleware:
         if response.status_code < 300:
             response.status_code = 413
         return response
+
+
+def _cleaned(values: QueryDict) -> QueryDict:
+    """``values`` as they are when clean (the usual case costs one scan), else a cleaned copy."""
+    if not any(has_bidi(value) for _key, items in values.lists() for value in items):
+        return values
+    cleaned = QueryDict(mutable=True, encoding=values.encoding)
+    for key, items in values.lists():
+        cleaned.setlist(key, [strip_bidi(value) for value in items])
+    cleaned._mutable = False
+    return cleaned
+
+
+class InputTextMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, args, kwargs):
+        if request.GET:
+            request.GET = _cleaned(request.GET)
+        if request.method == "POST" and request.content_type in FORM_TYPES:
+            request.POST = _cleaned(request.POST)
+            for _key, uploads in request.FILES.lists():
+                for upload in uploads:
+                    if upload.name and has_bidi(upload.name):
+                        upload.name = strip_bidi(upload.name)
+        return None

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from accounts import permissions
 from liaison import xlsx
 from liaison.spreadsheet import safe_cell
+from liaison.text import strip_bidi
 
 from . import services
 from .forms import MOBILE_RE
@@ -202,7 +203,7 @@ def _open_rows(data: bytes):
 
 def _header_text(value) -> str:
     # "收到日期*" and "收到日期（必填）" are common ways to mark required columns by hand.
-    text = re.sub(r"\s+", "", str(value or ""))
+    text = re.sub(r"\s+", "", strip_bidi(str(value or "")))
     return re.sub(r"(\*|＊|[(（]必填[)）])$", "", text)
 
 
@@ -384,7 +385,11 @@ def parse_register(data: bytes, *, today: dt.date | None = None) -> RegisterPrev
                         _("The file has more than %(max)s rows; split the register into smaller files.")
                         % {"max": MAX_ROWS}
                     )
-                raw = {column: (values[index] if index < len(values) else None) for column, index in positions.items()}
+                # Cells come from another route than a form: the same cleaning as every form value.
+                raw = {
+                    column: strip_bidi(values[index]) if index < len(values) else None
+                    for column, index in positions.items()
+                }
                 records.append((number, raw))
         except ImportFileError:
             raise

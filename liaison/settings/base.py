@@ -61,6 +61,8 @@ MIDDLEWARE = [
     # After the login check and before the CSRF check, which would read the body first: a body too large,
     # or with too many fields or files, gets the form's page back with a message (liaison/middleware.py).
     "liaison.middleware.RequestBodyMiddleware",
+    # Bidirectional control characters out of every form value and file name (liaison/text.py).
+    "liaison.middleware.InputTextMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a lockout into the lockout page.
