@@ -146,3 +146,12 @@ def test_bidirectional_controls_stored_before_never_reach_an_export(login, world
     assert (row[6], row[10]) == ("路灯不亮", "张三")
     row = xlsx_rows(client.get(reverse("suggestions:export_xlsx")))[1]
     assert (row[6], row[10]) == ("路灯不亮", "张三")
+
+
+def test_the_import_templates_example_category_stays_text(login, world):
+    """The template's example row carries a category name typed in the admin."""
+    f.CategoryFactory(name='=HYPERLINK("http://evil.example","类别")')
+    response = login(world.staff).get(reverse("imports:template", args=[world.station.code]))
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).worksheets[0]
+    cell = sheet.cell(row=2, column=5)
+    assert cell.data_type == "s" and cell.value == '\'=HYPERLINK("http://evil.example","类别")'
