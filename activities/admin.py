@@ -12,9 +12,15 @@ class ActivityKindAdmin(SharedRegistryAdmin):
 
 
 class ActivityPhotoInline(PortalInline):
+    """Photos are shown and may be removed here; they are added on the activity's page, where every photo is
+    measured and stripped of its EXIF block (liaison/images.py). An upload here would skip both."""
+
     model = ActivityPhoto
     extra = 0
-    readonly_fields = ["original_name", "size"]
+    readonly_fields = ["file", "original_name", "size"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Activity)

@@ -53,7 +53,7 @@ def write_rows(title: str, headers: list, rows, handle, progress=None) -> int:
     sheet.append(header)
     written = 0
     for row in rows:
-        sheet.append(cells(sheet, row))
+        sheet.append(cells(row))
         written += 1
         if progress and written % PROGRESS_EVERY == 0:
             progress(written)

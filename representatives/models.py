@@ -4,6 +4,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from liaison.codes import new_code
+from liaison.images import validate_pixels
 
 
 class CongressLevel(models.TextChoices):
@@ -51,7 +52,7 @@ class Representative(models.Model):
     )
     name = models.CharField(_("name"), max_length=40)
     gender = models.CharField(_("gender"), max_length=10, choices=Gender.choices)
-    photo = models.ImageField(_("photo"), upload_to="representatives/", blank=True)
+    photo = models.ImageField(_("photo"), upload_to="representatives/", blank=True, validators=[validate_pixels])
     occupation = models.CharField(_("occupation"), max_length=100, blank=True)
     group = models.ForeignKey(
         ProfessionalGroup,

@@ -324,4 +324,5 @@ class Visit(models.Model):
         ordering = ["created_at", "id"]
 
     def __str__(self):
-        return self.visitor_name or _("Anonymous visitor")
+        # str(): a lazy translation is not a str, and Python refuses it from __str__ (the admin's 500).
+        return self.visitor_name or str(_("Anonymous visitor"))

@@ -68,7 +68,7 @@ def csv_response(user, suggestions) -> StreamingHttpResponse:
         # A byte-order mark so that Excel opens the Chinese text as UTF-8.
         yield "\ufeff" + writer.writerow(columns())
         for row in rows(user, suggestions):
-            yield writer.writerow(row)
+            yield writer.writerow(cells(row))
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename("csv")}"'
@@ -80,7 +80,7 @@ def xlsx_response(user, suggestions) -> FileResponse:
     sheet = workbook.create_sheet(_("Suggestions"))
     sheet.append(columns())
     for row in rows(user, suggestions):
-        sheet.append(cells(sheet, row))
+        sheet.append(cells(row))
     handle = tempfile.TemporaryFile()
     workbook.save(handle)
     handle.seek(0)

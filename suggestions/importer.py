@@ -24,6 +24,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import permissions
+from liaison import xlsx
+from liaison.spreadsheet import safe_cell
+from liaison.text import strip_bidi
 
 from . import services
 from .forms import MOBILE_RE
@@ -42,6 +45,9 @@ HEADER_SEARCH_ROWS = 10
 MAX_BLANK_RUN = 1000
 # Cells beyond this column are never read: a register has nine columns, a stray sheet may have thousands.
 MAX_COLUMNS = 40
+# Error messages and the preview quote at most this much of a cell: a long cell quoted in full, in every
+# message and on the page, made the preview many times the size of the register.
+QUOTE_LENGTH = 40
 
 COL_RECEIVED = "收到日期"
 COL_CHANNEL = "来源渠道"
@@ -175,22 +181,29 @@ def _open_rows(data: bytes):
     from openpyxl import load_workbook
 
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        # Only the parts a register needs, each checked for size first: see liaison/xlsx.py.
+        package = xlsx.readable_package(data)
+    except xlsx.WorkbookRefused as exc:
+        raise ImportFileError(str(exc)) from None
+    try:
+        workbook = load_workbook(package, read_only=True, data_only=True, keep_links=False)
     except Exception as exc:  # openpyxl raises a zoo of types on damaged archives and XML
+        package.close()
         raise _unreadable() from exc
     if not workbook.worksheets:
         workbook.close()
+        package.close()
         raise ImportFileError(_("The workbook has no sheet."))
     # The first sheet, not the active one: the template's instructions sheet may be the one left open.
     sheet = workbook.worksheets[0]
     # Some writers store a wrong size for the sheet; read-only mode would cut rows off or pad a million empty ones.
     sheet.reset_dimensions()
-    return workbook, sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True)
+    return workbook, package, sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True)
 
 
 def _header_text(value) -> str:
     # "收到日期*" and "收到日期（必填）" are common ways to mark required columns by hand.
-    text = re.sub(r"\s+", "", str(value or ""))
+    text = re.sub(r"\s+", "", strip_bidi(str(value or "")))
     return re.sub(r"(\*|＊|[(（]必填[)）])$", "", text)
 
 
@@ -269,6 +282,11 @@ def _parse_date(value) -> dt.date | None:
         return None
 
 
+def _quoted(text: str) -> str:
+    """A cell's text as an error message quotes it: the start of a long one is enough to find it."""
+    return text if len(text) <= QUOTE_LENGTH else text[:QUOTE_LENGTH] + "…"
+
+
 def _validate(row: ParsedRow, raw: dict[str, object], categories: dict[str, Category], today: dt.date) -> None:
     number = row.number
     errors = row.errors
@@ -281,7 +299,7 @@ def _validate(row: ParsedRow, raw: dict[str, object], categories: dict[str, Cate
         if received_on is None:
             errors.append(
                 _("Row %(row)s: the date received “%(value)s” is not a date; write it like 2024-03-20.")
-                % {"row": number, "value": row.cells[COL_RECEIVED]}
+                % {"row": number, "value": _quoted(row.cells[COL_RECEIVED])}
             )
         elif received_on > today:
             errors.append(_("Row %(row)s: the date received cannot be in the future.") % {"row": number})
@@ -296,7 +314,7 @@ def _validate(row: ParsedRow, raw: dict[str, object], categories: dict[str, Cate
     else:
         errors.append(
             _("Row %(row)s: the channel “%(value)s” is unknown; use one of %(choices)s.")
-            % {"row": number, "value": channel, "choices": "、".join(CHANNEL_LABELS)}
+            % {"row": number, "value": _quoted(channel), "choices": "、".join(CHANNEL_LABELS)}
         )
 
     for column, attribute, required in (
@@ -327,7 +345,7 @@ def _validate(row: ParsedRow, raw: dict[str, object], categories: dict[str, Cate
         else:
             errors.append(
                 _("Row %(row)s: the category “%(value)s” does not exist or is no longer in use.")
-                % {"row": number, "value": category}
+                % {"row": number, "value": _quoted(category)}
             )
 
     phone = re.sub(r"[\s-]", "", row.cells[COL_PHONE])
@@ -337,7 +355,7 @@ def _validate(row: ParsedRow, raw: dict[str, object], categories: dict[str, Cate
         else:
             errors.append(
                 _("Row %(row)s: the mobile number “%(value)s” is not an 11-digit mobile number.")
-                % {"row": number, "value": row.cells[COL_PHONE]}
+                % {"row": number, "value": _quoted(row.cells[COL_PHONE])}
             )
 
 
@@ -349,7 +367,7 @@ def parse_register(data: bytes, *, today: dt.date | None = None) -> RegisterPrev
     not raise: they are listed on each :class:`ParsedRow`.
     """
     today = today or timezone.localdate(timezone=SHANGHAI)
-    workbook, rows = _open_rows(data)
+    workbook, package, rows = _open_rows(data)
     try:
         try:
             header_row, positions, ignored = _find_header(rows)
@@ -367,7 +385,11 @@ def parse_register(data: bytes, *, today: dt.date | None = None) -> RegisterPrev
                         _("The file has more than %(max)s rows; split the register into smaller files.")
                         % {"max": MAX_ROWS}
                     )
-                raw = {column: (values[index] if index < len(values) else None) for column, index in positions.items()}
+                # Cells come from another route than a form: the same cleaning as every form value.
+                raw = {
+                    column: strip_bidi(values[index]) if index < len(values) else None
+                    for column, index in positions.items()
+                }
                 records.append((number, raw))
         except ImportFileError:
             raise
@@ -375,6 +397,7 @@ def parse_register(data: bytes, *, today: dt.date | None = None) -> RegisterPrev
             raise _unreadable() from exc
     finally:
         workbook.close()
+        package.close()
     if not records:
         raise ImportFileError(_("The file has a header row but no rows to import."))
 
@@ -453,7 +476,8 @@ def template_workbook(*, example_category: str = "") -> bytes:
             "接待日",
             "小区路灯损坏",
             "四季城小区3号楼旁路灯已坏一个月，夜间出行不便，希望尽快维修。",
-            example_category,
+            # A category name is typed in the admin: it goes out like every other exported cell.
+            safe_cell(example_category),
             "四季城小区3号楼",
             "张某某",
             "13800001111",

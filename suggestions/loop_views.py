@@ -26,6 +26,7 @@ from accounts import permissions
 from accounts.models import Role
 from audit import services as audit
 from liaison import workdays
+from liaison.middleware import body_limit
 from liaison.pagination import paginate
 
 from . import loop, loop_forms, loop_selectors, views
@@ -221,6 +222,12 @@ def _refused(request, suggestion, action: str, outcome: str, reason: str = "") -
     )
 
 
+def _act_page(request, code, action):
+    """The page that holds every step's form: the suggestion's own."""
+    return views.suggestion_detail(request, code)
+
+
+@body_limit(page=_act_page)
 @require_POST
 def act(request, code, action):
     """``/suggestions/<code>/act/<action>/``: one step of the loop, through its service."""

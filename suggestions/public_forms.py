@@ -1,12 +1,12 @@
 """Forms of the citizen's pages: the suggestion form behind a QR code and the tracking-code lookup.
 
 Attachments are judged by their bytes, never by their names: a photo must open
-in Pillow as JPEG, PNG, WebP or GIF, a PDF must start with ``%PDF-``.
+in Pillow as JPEG, PNG, WebP or GIF (with at most ``UPLOAD_IMAGE_MAX_PIXELS``
+pixels), a PDF must start with ``%PDF-``.
 """
 
 from __future__ import annotations
 
-import io
 import re
 import uuid
 from pathlib import PurePosixPath
@@ -14,11 +14,10 @@ from pathlib import PurePosixPath
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
-from PIL import Image, ImageOps
 
+from liaison import images
 from liaison.forms import MarkedBoundField
 
 from .forms import MOBILE_RE
@@ -63,7 +62,10 @@ def _safe_name(name: str, extension: str) -> str:
 
 
 def inspect_upload(upload) -> UploadedAttachment:
-    """Check one uploaded file by content; raises ``ValidationError`` naming the file."""
+    """Check one uploaded file by content; raises ``ValidationError`` naming the file.
+
+    Photos are measured from their header and never decoded here (see :mod:`liaison.images`).
+    """
     name = upload.name or "?"
     limit = settings.SUGGESTION_ATTACHMENT_MAX_BYTES
     if not upload.size:
@@ -81,44 +83,18 @@ def inspect_upload(upload) -> UploadedAttachment:
         content_type, extension = PDF
     else:
         try:
-            with Image.open(upload, formats=list(IMAGE_FORMATS)) as image:
-                image_format = image.format
-                image.verify()
-        except Exception:
-            # Pillow raises many kinds of errors for broken or hostile files
-            # (UnidentifiedImageError, SyntaxError, DecompressionBombError ...): all mean "not a photo".
+            image_format = images.photo_format(upload, list(IMAGE_FORMATS))
+            upload = images.without_metadata(upload, image_format)
+        except images.TooManyPixels as exc:
+            raise images.too_many_pixels_error(name, exc.size) from None
+        except images.NotAPhoto:
             raise ValidationError(
                 _("“%(name)s” is not a photo (JPEG, PNG, WebP, GIF) or a PDF file."),
                 code="invalid_type",
                 params={"name": name},
             ) from None
-        finally:
-            upload.seek(0)
         content_type, extension = IMAGE_FORMATS[image_format]
-        upload = without_metadata(upload, image_format)
     return UploadedAttachment(name=_safe_name(name, extension), content_type=content_type, content=upload)
-
-
-def without_metadata(upload, image_format: str):
-    """The photo without its EXIF block (GPS position, device, time), turned upright first.
-
-    A phone photo tells where it was taken; citizens' and activities' photos are
-    seen by staff and units who need the picture, not the place it was taken from.
-    Photos without EXIF are kept byte for byte; GIFs are never re-encoded.
-    """
-    if image_format == "GIF":
-        return upload
-    upload.seek(0)
-    with Image.open(upload, formats=[image_format]) as image:
-        if not image.getexif() and "exif" not in image.info:
-            upload.seek(0)
-            return upload
-        upright = ImageOps.exif_transpose(image)
-        buffer = io.BytesIO()
-        options = {"quality": 90} if image_format in ("JPEG", "WEBP") else {}
-        upright.save(buffer, format=image_format, **options)
-    upload.seek(0)
-    return ContentFile(buffer.getvalue(), name=upload.name or "photo")
 
 
 class MultipleFileInput(forms.FileInput):

@@ -23,11 +23,11 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 from django.views.decorators.cache import never_cache
-from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from audit import services as audit
 from liaison import ratelimit
+from liaison.middleware import body_limit
 from representatives.selectors import representative_by_code
 from stations.selectors import station_for_intake
 
@@ -66,14 +66,6 @@ PUBLIC_STAGE_TEXT = {
 
 
 # The form ------------------------------------------------------------------
-
-
-def _body_too_large(request) -> bool:
-    try:
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        return True
-    return length > settings.SUGGESTION_MAX_REQUEST_BYTES
 
 
 def _typed(post) -> dict:
@@ -158,7 +150,6 @@ def _render_form(request, context, form, *, status=200, refused="", reattach=(),
     return response
 
 
-@csrf_protect
 def _suggest(request, *, station, representative, channel):
     context = {"station": station, "representative": representative}
     if request.method != "POST":
@@ -232,22 +223,27 @@ def _suggest(request, *, station, representative, channel):
     return HttpResponseRedirect(_success_url(suggestion))
 
 
-# Checked inside, after the body size: CsrfViewMiddleware would otherwise read (and spool) the whole
-# body before the view could refuse an oversized one.
+def _too_large() -> str:
+    return _(
+        "What you sent is too large. Attach at most %(limit)s photos or PDF files of up to %(mb)s MB each, "
+        "then type your suggestion again."
+    ) % {"limit": settings.SUGGESTION_ATTACHMENT_MAX_FILES, "mb": _upload_limits()["max_mb"]}
+
+
+# A body over the limit gets the form back from liaison.middleware.RequestBodyMiddleware, before anything
+# (the CSRF check included) reads it.
+@body_limit(setting="SUGGESTION_MAX_REQUEST_BYTES", message=_too_large)
 @login_not_required
-@csrf_exempt
 @_pages_never_cached
 @require_http_methods(["GET", "POST"])
 def station_suggest(request, code):
     """``/s/<code>/suggest/``: the form a citizen reaches from a station's QR poster."""
     station = station_for_intake(code)
-    if request.method == "POST" and _body_too_large(request):
-        return _refuse_large_body(request, {"station": station, "representative": None})
     return _suggest(request, station=station, representative=None, channel=Channel.QR_STATION)
 
 
+@body_limit(setting="SUGGESTION_MAX_REQUEST_BYTES", message=_too_large)
 @login_not_required
-@csrf_exempt
 @_pages_never_cached
 @require_http_methods(["GET", "POST"])
 def representative_suggest(request, code):
@@ -257,21 +253,7 @@ def representative_suggest(request, code):
     if residency is None:
         return render(request, "public/no_station.html", {"representative": representative})
     station = residency.station
-    if request.method == "POST" and _body_too_large(request):
-        return _refuse_large_body(request, {"station": station, "representative": representative})
     return _suggest(request, station=station, representative=representative, channel=Channel.QR_REPRESENTATIVE)
-
-
-def _refuse_large_body(request, context):
-    form = PublicSuggestionForm(initial={"idempotency_key": str(uuid.uuid4())})
-    refused = _(
-        "What you sent is too large. Attach at most %(limit)s photos or PDF files of up to %(mb)s MB each, "
-        "then type your suggestion again."
-    ) % {"limit": settings.SUGGESTION_ATTACHMENT_MAX_FILES, "mb": _upload_limits()["max_mb"]}
-    response = _render_form(request, context, form, status=413, refused=refused)
-    # The unread body must not be parsed by anything after us.
-    response["Connection"] = "close"
-    return response
 
 
 # The tracking page ---------------------------------------------------------

@@ -20,6 +20,7 @@ from PIL import Image
 from activities import services
 from activities.models import Activity, ActivityKind, ActivityPhoto
 from liaison.testing import factories as f
+from liaison.testing.pictures import phone_exif, small_photo, streamed_png
 
 pytestmark = pytest.mark.django_db
 
@@ -129,6 +130,27 @@ def test_a_file_that_is_not_a_photo_is_refused_and_the_form_kept(login, world, k
     assert message in html
     assert 'value="走访科技园区企业"' in html
     assert not Activity.objects.exists() and not ActivityPhoto.objects.exists()
+
+
+def test_a_photo_over_the_pixel_limit_is_refused_from_its_header_and_the_form_kept(login, world, kind, settings):
+    """The 420 KB PNG of 12000×12000 pixels would take 1.2 GB once decoded: its header is enough to refuse it."""
+    data = form_data(world, kind, [world.rep])
+    data["photos"] = [upload("好的.png", png_bytes()), upload("巨图.png", streamed_png(12000, 12000, mode="1"))]
+    response = login(world.staff).post(NEW, data, **EN)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "“巨图.png” has 12000×12000 pixels; photos may have at most 40 million." in html
+    assert 'value="走访科技园区企业"' in html
+    assert not Activity.objects.exists() and not ActivityPhoto.objects.exists()
+
+
+def test_an_activity_photo_loses_its_gps_position(login, world, kind):
+    data = form_data(world, kind, [world.rep])
+    data["photos"] = [upload("现场.jpg", small_photo("JPEG", exif=phone_exif()), "image/jpeg")]
+    assert login(world.staff).post(NEW, data).status_code == 302
+    stored = ActivityPhoto.objects.get().file.read()
+    with Image.open(io.BytesIO(stored)) as image:
+        assert dict(image.getexif()) == {0x0112: 6}  # the orientation only: no GPS, no device
 
 
 @pytest.mark.parametrize(

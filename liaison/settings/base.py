@@ -98,7 +98,6 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
@@ -110,6 +109,12 @@ MIDDLEWARE = [
     "accounts.middleware.SessionLimitsMiddleware",
     "accounts.middleware.SecondFactorMiddleware",
     "accounts.middleware.PasswordChangeDueMiddleware",
+    # After the login check and before the CSRF check, which would read the body first: a body too large,
+    # or with too many fields or files, gets the form's page back with a message (liaison/middleware.py).
+    "liaison.middleware.RequestBodyMiddleware",
+    # Bidirectional control characters out of every form value and file name (liaison/text.py).
+    "liaison.middleware.InputTextMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a lockout into the lockout page.
     "axes.middleware.AxesMiddleware",
@@ -272,12 +277,30 @@ MEDIA_ROOT = VAR_DIR / "media"
 # Citizens' attachments (photos and PDFs), checked by content in suggestions/public_forms.py.
 SUGGESTION_ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
 SUGGESTION_ATTACHMENT_MAX_FILES = 5
+# Photos with more pixels than this are refused from their header, before anything decodes them: a 420 KB
+# PNG of 12000×12000 pixels would take 1.2 GB (liaison/images.py). Phones save 12 million pixels unless
+# set to full resolution (48–50 million: such a photo is refused and the message asks for a smaller copy);
+# an A3 page scanned at 600 dpi has 35 million.
+UPLOAD_IMAGE_MAX_PIXELS = env.int("UPLOAD_IMAGE_MAX_PIXELS", default=40_000_000)
 # Uploads above this size are spooled to a temporary file while a request is parsed, not held in memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # The citizen's form refuses a request body larger than this before parsing it: room for one file too many
 # (so the form can say "at most 5 files" and keep what was typed) plus the text fields. The reverse proxy
 # should cap bodies at about the same size (nginx: client_max_body_size 70m).
 SUGGESTION_MAX_REQUEST_BYTES = (SUGGESTION_ATTACHMENT_MAX_FILES + 1) * SUGGESTION_ATTACHMENT_MAX_BYTES + 2 * 1024 * 1024
+# Every other form: the largest staff post is an activity with five photos, like the citizen's.
+REQUEST_MAX_BODY_BYTES = env.int("REQUEST_MAX_BODY_BYTES", default=SUGGESTION_MAX_REQUEST_BYTES)
+
+# A register workbook (.xlsx, a zip of XML parts) is checked before openpyxl reads it (liaison/xlsx.py):
+# what it unpacks to in all and per part, how tightly a part is packed, the size of the parts openpyxl
+# parses whole (styles, workbook, relationships: about 30 times their size in memory) and the number of
+# shared strings (about 150 bytes each). A register of 5,000 rows with 300-character contents unpacks to
+# about 16 MB in one sheet part.
+IMPORT_MAX_UNPACKED_BYTES = env.int("IMPORT_MAX_UNPACKED_BYTES", default=48 * 1024 * 1024)
+IMPORT_MAX_PART_BYTES = env.int("IMPORT_MAX_PART_BYTES", default=32 * 1024 * 1024)
+IMPORT_MAX_STRUCTURE_BYTES = env.int("IMPORT_MAX_STRUCTURE_BYTES", default=2 * 1024 * 1024)
+IMPORT_MAX_COMPRESSION_RATIO = env.int("IMPORT_MAX_COMPRESSION_RATIO", default=100)
+IMPORT_MAX_SHARED_STRINGS = env.int("IMPORT_MAX_SHARED_STRINGS", default=200_000)
 
 # Fixed-window limits (liaison/ratelimit.py): scope -> [(attempts, seconds), ...]. The client IP is
 # REMOTE_ADDR: behind a reverse proxy, have the proxy set it to the real client address.

@@ -831,6 +831,27 @@ def test_lead_reply_carries_a_pdf(login, world, item):
     assert login(world.other_staff).get(url).status_code == 404
 
 
+def test_a_reply_with_a_picture_over_the_pixel_limit_is_refused_and_the_reply_kept(login, world, item):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from liaison.testing.pictures import streamed_png
+
+    assignment = _to_assign(world, item)
+    loop.assignment_accept(assignment=assignment, by=world.handler)
+    scan = SimpleUploadedFile("答复函.png", streamed_png(12000, 12000, mode="1"), content_type="image/png")
+    response = _act(
+        login(world.handler),
+        item,
+        "reply",
+        {"assignment": assignment.pk, "result": "explained", "text": "已书面答复，附扫描件", "file": scan},
+    )
+    assert response.status_code == 400
+    body = _body(response)
+    assert "“答复函.png” has 12000×12000 pixels; photos may have at most 40 million." in body
+    assert "已书面答复，附扫描件</textarea>" in body
+    assert not Reply.objects.filter(assignment=assignment).exists()
+
+
 def test_staff_mark_an_item_urgent_when_handing_it_over_and_it_gets_the_urgent_deadlines(login, world, item):
     from suggestions.models import DeadlinePolicy
 
