@@ -24,6 +24,20 @@ DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
+# Citizens' names and phone numbers are stored encrypted (liaison/crypto.py). PERSONAL_DATA_KEYS: AES-256 keys,
+# newest first, comma-separated, each 32 random bytes in URL-safe base64; older keys stay listed until
+# `manage.py rotate_personal_data_key` has re-encrypted every row. PERSONAL_DATA_HASH_KEY: the key of the
+# keyed hash stored beside a phone number for look-ups. The defaults are public, for development only:
+# liaison.settings.production refuses them.
+INSECURE_PERSONAL_DATA_KEY = "ZGV2LW9ubHktaW5zZWN1cmUtcGVyc29uYWwtZGF0YSE="  # b"dev-only-insecure-personal-data!"
+INSECURE_PERSONAL_DATA_HASH_KEY = "dev-only-insecure-personal-data-hash-key"
+PERSONAL_DATA_KEYS = env.list("PERSONAL_DATA_KEYS", default=[INSECURE_PERSONAL_DATA_KEY])
+PERSONAL_DATA_HASH_KEY = env.str("PERSONAL_DATA_HASH_KEY", default=INSECURE_PERSONAL_DATA_HASH_KEY)
+# Names and phone numbers of items closed longer ago than this are erased (beat: purge-expired-contacts).
+PERSONAL_DATA_RETENTION_YEARS = env.int("PERSONAL_DATA_RETENTION_YEARS", default=3)
+# The version of the privacy notice (/privacy/) a citizen agrees to; change it whenever the notice changes.
+PRIVACY_NOTICE_VERSION = env.str("PRIVACY_NOTICE_VERSION", default="2026-12")
+
 # Absolute base of the public URLs printed on QR posters (https://portal.example.gov.cn).
 # When empty, the request's own host is used.
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="").rstrip("/")
@@ -247,6 +261,8 @@ CELERY_BEAT_SCHEDULE = {
     "purge-expired-exports": {"task": "oversight.tasks.purge_expired_exports", "schedule": 3600.0},
     "purge-stale-imports": {"task": "suggestions.tasks.purge_stale_imports", "schedule": 3600.0},
     "warm-dashboards": {"task": "oversight.tasks.warm_dashboards", "schedule": 4 * 60.0},
+    # PIPL: contact details of items closed more than PERSONAL_DATA_RETENTION_YEARS ago.
+    "purge-expired-contacts": {"task": "suggestions.tasks.purge_expired_contacts", "schedule": 24 * 3600.0},
 }
 
 LOGGING = {
