@@ -153,7 +153,8 @@ def current_prefix() -> str:
 
 def digest(value: str) -> str:
     """The keyed hash (HMAC-SHA256, hex) of ``value``: equal values, equal hashes, and nothing to reverse."""
-    return hmac.new(keyring().hash_key, value.encode(), hashlib.sha256).hexdigest()
+    # hmac.digest: OpenSSL's one-shot HMAC, a few times quicker than building an hmac object.
+    return hmac.digest(keyring().hash_key, value.encode(), "sha256").hex()
 
 
 def phone_digest(phone: str) -> str:

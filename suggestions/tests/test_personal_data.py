@@ -24,7 +24,7 @@ from suggestions.reception_services import visit_log
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 PHONE = "13912345678"
 CONTENT = "北郊乡人民路路灯坏了两个星期，晚上很黑，老人孩子出门不方便，请尽快安排修好。"
-WITHDRAWN_TEXT = "联系方式已按本人要求删除"
+WITHDRAWN_TEXT = "联系方式已按本人要求删除。"
 
 
 @pytest.fixture(autouse=True)
@@ -319,7 +319,7 @@ def test_contacts_of_items_closed_more_than_the_retention_period_ago_are_erased(
         assert (item.submitter_name, item.submitter_phone, item.submitter_phone_hash) == ("", "", "")
         assert item.stage == Stage.CLOSED  # the statistics keep the item as it was
         event = item.events.get(kind=Event.Kind.CONTACT_REMOVED)
-        assert event.public_text == "联系方式保存期限已满，已删除"
+        assert event.public_text == "联系方式保存期限已满，已删除。"
     assert Suggestion.objects.get(pk=old.pk).outcome == Outcome.SATISFIED
     for item in (recent, still_open):
         assert Suggestion.objects.get(pk=item.pk).submitter_phone == PHONE
