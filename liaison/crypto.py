@@ -159,5 +159,7 @@ def digest(value: str) -> str:
 
 def phone_digest(phone: str) -> str:
     """The keyed hash of a mobile number as typed (spaces, dashes and +86 do not matter); "" for none."""
+    if not phone:
+        return ""  # an anonymous submission: nothing to normalise
     phone = normalize_phone(phone)
     return digest(phone) if phone else ""

@@ -30,7 +30,9 @@ MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
 
 def normalize_phone(value: str) -> str:
     """``+86 138-0000 1111`` -> ``13800001111``: people type numbers the way they read them."""
-    digits = re.sub(r"[\s\-()]", "", value or "")
+    # Most numbers arrive as digits already (the form normalises them once): no pattern to run then.
+    value = value or ""
+    digits = value if value.isdigit() else re.sub(r"[\s\-()]", "", value)
     if digits.startswith("+86"):
         digits = digits[3:]
     elif digits.startswith("86") and len(digits) == 13:
