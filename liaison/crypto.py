@@ -25,7 +25,6 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import hmac
 import os
 from dataclasses import dataclass
 
@@ -69,6 +68,9 @@ class Keyring:
     newest: AESGCM
     by_id: dict[str, AESGCM]
     hash_key: bytes
+    # HMAC's two hashes with the key's pads already absorbed (RFC 2104): each look-up copies them.
+    hash_inner: object
+    hash_outer: object
 
     @classmethod
     def from_settings(cls) -> Keyring:
@@ -84,7 +86,15 @@ class Keyring:
             raise ImproperlyConfigured("PERSONAL_DATA_HASH_KEY is empty.")
         # Derived once, so that one HMAC per value is all a submission pays.
         derived = hashlib.sha256(b"liaison.personal-data.hash" + hash_key.encode()).digest()
-        return cls(prefix=f"{VERSION}:{key_id(keys[0])}:", newest=by_id[key_id(keys[0])], by_id=by_id, hash_key=derived)
+        block = derived.ljust(hashlib.sha256().block_size, b"\0")
+        return cls(
+            prefix=f"{VERSION}:{key_id(keys[0])}:",
+            newest=by_id[key_id(keys[0])],
+            by_id=by_id,
+            hash_key=derived,
+            hash_inner=hashlib.sha256(bytes(byte ^ 0x36 for byte in block)),
+            hash_outer=hashlib.sha256(bytes(byte ^ 0x5C for byte in block)),
+        )
 
 
 _keyring: Keyring | None = None
@@ -153,8 +163,14 @@ def current_prefix() -> str:
 
 def digest(value: str) -> str:
     """The keyed hash (HMAC-SHA256, hex) of ``value``: equal values, equal hashes, and nothing to reverse."""
-    # hmac.digest: OpenSSL's one-shot HMAC, a few times quicker than building an hmac object.
-    return hmac.digest(keyring().hash_key, value.encode(), "sha256").hex()
+    # HMAC-SHA256 (equal to hmac.digest(hash_key, value, "sha256"), as a test checks) from the two hashes
+    # prepared with the keyring: half the instructions of hmac.digest, which sets the key up on every call.
+    ring = keyring()
+    inner = ring.hash_inner.copy()
+    inner.update(value.encode())
+    outer = ring.hash_outer.copy()
+    outer.update(inner.digest())
+    return outer.hexdigest()
 
 
 def phone_digest(phone: str) -> str:

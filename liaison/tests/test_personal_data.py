@@ -1,6 +1,7 @@
 """Citizens' names and numbers at rest: sealed in the database, opened by the portal, rotated, and refused in clear."""
 
 import base64
+import hmac
 import os
 import subprocess
 import sys
@@ -84,6 +85,12 @@ def test_an_empty_name_stays_empty_so_anonymity_is_still_visible(db):
     assert raw(Suggestion, anonymous.pk, "submitter_name") == ""
     assert raw(Suggestion, anonymous.pk, "submitter_phone_hash") == ""
     assert Suggestion.objects.filter(submitter_phone="").get() == anonymous
+
+
+def test_the_hash_is_hmac_sha256_under_the_hash_key():
+    ring = crypto.keyring()
+    for value in ("13912345678", "", "王" * 40):
+        assert crypto.digest(value) == hmac.digest(ring.hash_key, value.encode(), "sha256").hex()
 
 
 def test_the_hash_depends_on_the_hash_key(settings):
