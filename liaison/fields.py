@@ -51,8 +51,8 @@ class EncryptedCharField(models.CharField):
         return super().get_db_prep_save(value, connection)
 
     def get_db_prep_value(self, value, connection, prepared=False):
-        # Saves, update() and bulk_update() all come through here; so does the right-hand side of a
-        # filter, where only "" can arrive (see _EmptyOnlyExact).
+        # Values that are not a plain str on their way to a save (lazy text), and the right-hand side
+        # of a filter, where only "" can arrive (see _EmptyOnlyExact).
         value = super().get_db_prep_value(value, connection, prepared)
         if not value or not isinstance(value, str):
             return value
