@@ -549,6 +549,15 @@ def may_see_full_phone(user, record) -> bool:
     return user.is_superuser or record.station_id in staff_station_ids(user)
 
 
+def full_phone_q(user) -> Q:
+    """``may_see_full_phone`` as a filter: the records whose numbers this user may see (and so search by)."""
+    if not user.is_authenticated:
+        return Q(pk__in=[])
+    if user.is_superuser:
+        return Q()
+    return Q(station_id__in=staff_station_ids(user))
+
+
 def phone_shown_to(user, record, phone: str) -> str:
     """The phone number as this user may see it on ``record``: in full, or masked."""
     from liaison.sms import mask_phone

@@ -6,6 +6,7 @@ message; a real provider's backend goes in its own module with its settings
 """
 
 import logging
+import re
 
 from django.conf import settings
 from django.utils.module_loading import import_string
@@ -21,6 +22,22 @@ class LoggingSmsBackend:
     def send(self, phone: str, text: str) -> None:
         self.outbox.append((phone, text))
         logger.info("SMS to %s: %s", mask_phone(phone), text)
+
+
+# An 11-digit mainland mobile number, as normalize_phone() leaves it.
+MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
+
+
+def normalize_phone(value: str) -> str:
+    """``+86 138-0000 1111`` -> ``13800001111``: people type numbers the way they read them."""
+    # Most numbers arrive as digits already (the form normalises them once): no pattern to run then.
+    value = value or ""
+    digits = value if value.isdigit() else re.sub(r"[\s\-()]", "", value)
+    if digits.startswith("+86"):
+        digits = digits[3:]
+    elif digits.startswith("86") and len(digits) == 13:
+        digits = digits[2:]
+    return digits
 
 
 def mask_phone(phone: str) -> str:

@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("suggestions.public_urls")),
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("privacy/", views.privacy, name="privacy"),
     path("accounts/", include("accounts.urls")),
     # Citizens switch language without an account.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),

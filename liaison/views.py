@@ -33,6 +33,20 @@ def home(request):
     return render(request, "home.html", context)
 
 
+@login_not_required
+@require_GET
+def privacy(request):
+    """``/privacy/``: the privacy notice (个人信息保护说明) every form that asks for a name or number links to."""
+    return render(
+        request,
+        "privacy.html",
+        {
+            "version": settings.PRIVACY_NOTICE_VERSION,
+            "retention_years": settings.PERSONAL_DATA_RETENTION_YEARS,
+        },
+    )
+
+
 def _broker_state() -> str:
     from liaison.celery import app
 

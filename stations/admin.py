@@ -141,7 +141,8 @@ class VisitAdmin(RegionScopedAdmin):
     exclude = ("visitor_phone",)  # a committee admin does not call visitors back
     list_display = ("created_at", "reception_day", "visitor_name", "answered_on_spot", "created_by")
     list_filter = ("answered_on_spot", ("created_at", admin.DateFieldListFilter))
-    search_fields = ("visitor_name", "summary", "reception_day__station__name")
+    # Not the visitor's name: it is stored encrypted, and the database cannot search inside it.
+    search_fields = ("summary", "reception_day__station__name")
     date_hierarchy = "created_at"
     list_select_related = ("reception_day__station", "created_by")
 

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from accounts import permissions
 
-from .models import Station
+from .models import Station, Visit
 
 EDITABLE_FIELDS = (
     "name",
@@ -44,3 +44,16 @@ def station_update(*, station: Station, by, data: dict, standard_items=None) -> 
     if standard_items is not None:
         station.standard_items_met.set(standard_items)
     return station
+
+
+def visits_forget_contacts(visit_ids) -> int:
+    """Erase the visitor's name and number on these visits (PIPL: withdrawn, or kept long enough); the visits stay.
+
+    Callers decide which visits qualify (a withdrawal, the retention sweep) and
+    have the right to; this only writes. Returns the visits changed.
+    """
+    return (
+        Visit.objects.filter(pk__in=visit_ids)
+        .exclude(visitor_name="", visitor_phone="")
+        .update(visitor_name="", visitor_phone="")
+    )

@@ -190,6 +190,8 @@ class SuggestionAdmin(SuggestionScopedAdmin):
         "enterprise_name",
         "submitter_name",
         "masked_phone",
+        "consent_version",
+        "consent_at",
         "received_at",
         "stage",
         "assessor",

@@ -1,16 +1,14 @@
 import datetime as dt
-import re
 
 from crispy_forms.helper import FormHelper
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from liaison.sms import MOBILE_RE
 from stations.models import Station
 
 from .models import OFFLINE_CHANNELS, Category, Channel, Outcome, Stage
-
-MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
 
 
 def validate_mobile(value: str) -> None:
@@ -23,7 +21,7 @@ class SuggestionFilterForm(forms.Form):
         label=_("Search"),
         required=False,
         max_length=50,
-        widget=forms.TextInput(attrs={"placeholder": _("Words in the title or content")}),
+        widget=forms.TextInput(attrs={"placeholder": _("Words in the title or content, or a whole mobile number")}),
     )
     stage = forms.ChoiceField(label=_("Stage"), required=False, choices=[("", _("All stages")), *Stage.choices])
     channel = forms.ChoiceField(label=_("Channel"), required=False, choices=[("", _("All channels")), *Channel.choices])

@@ -7,6 +7,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from liaison.codes import new_tracking_code
+from liaison.fields import EncryptedCharField, KeyedHashField
+from liaison.sms import normalize_phone
 
 
 def private_storage():
@@ -140,8 +142,15 @@ class Suggestion(models.Model):
     stage = models.CharField(_("stage"), max_length=10, choices=Stage.choices, default=Stage.COLLECT)
     is_enterprise = models.BooleanField(_("raised for an enterprise"), default=False)
     enterprise_name = models.CharField(_("enterprise name"), max_length=100, blank=True)
-    submitter_name = models.CharField(_("name"), max_length=40, blank=True)
-    submitter_phone = models.CharField(_("mobile number"), max_length=20, blank=True)
+    # Encrypted at rest (liaison/crypto.py); the list finds a number through its keyed hash, never by substring.
+    submitter_name = EncryptedCharField(_("name"), max_length=40, blank=True)
+    submitter_phone = EncryptedCharField(_("mobile number"), max_length=20, blank=True)
+    submitter_phone_hash = KeyedHashField(source="submitter_phone", normalize=normalize_phone)
+    # PIPL: which privacy notice (settings.PRIVACY_NOTICE_VERSION) the citizen agreed to on the form, and when.
+    consent_version = models.CharField(_("privacy notice agreed to"), max_length=20, blank=True, editable=False)
+    consent_at = models.DateTimeField(_("agreed on"), null=True, blank=True, editable=False)
+    # Wrong phone proofs given to withdraw the contact details; at WITHDRAW_MAX_FAILURES the page refuses.
+    withdraw_failures = models.PositiveSmallIntegerField(default=0, editable=False)
     received_at = models.DateTimeField(_("received"), help_text=_("When it actually arrived; the clock starts here."))
     visit = models.ForeignKey(
         "stations.Visit",
@@ -215,6 +224,9 @@ class Suggestion(models.Model):
                 for key in ("category", "visit", "duplicate_of", "assessor", "created_by")
             ),
             models.Index(fields=["id"], name="suggestion_flagged_idx", condition=Q(flagged=True)),
+            models.Index(
+                fields=["submitter_phone_hash"], name="suggestion_phone_hash_idx", condition=~Q(submitter_phone_hash="")
+            ),
         ]
         constraints = [
             models.UniqueConstraint(fields=["tracking_code"], name="suggestion_tracking_code_unique"),
@@ -268,6 +280,7 @@ class Event(models.Model):
         ACTION = "action", _("Workflow step")
         REMINDER = "reminder", _("Reminder sent")
         ESCALATION = "escalation", _("Escalated")
+        CONTACT_REMOVED = "contact_removed", _("Contact details removed")
 
     suggestion = models.ForeignKey(
         Suggestion, verbose_name=_("suggestion"), on_delete=models.CASCADE, related_name="events"

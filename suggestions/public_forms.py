@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from liaison import images
 from liaison.forms import MarkedBoundField
+from liaison.sms import normalize_phone
 
 from .forms import MOBILE_RE
 from .selectors import active_categories
@@ -43,16 +44,6 @@ def derive_title(content: str) -> str:
     if len(text) <= TITLE_LENGTH:
         return text
     return text[:TITLE_LENGTH].rstrip() + "…"
-
-
-def normalize_phone(value: str) -> str:
-    """``+86 138-0000 1111`` -> ``13800001111``: people type numbers the way they read them."""
-    digits = re.sub(r"[\s\-()]", "", value or "")
-    if digits.startswith("+86"):
-        digits = digits[3:]
-    elif digits.startswith("86") and len(digits) == 13:
-        digits = digits[2:]
-    return digits
 
 
 def _safe_name(name: str, extension: str) -> str:
@@ -291,3 +282,31 @@ class TrackLookupForm(forms.Form):
         if not re.fullmatch(r"[A-Z0-9]{4,16}", code):
             raise ValidationError(_("Enter the code as you received it: 12 letters and digits."), code="format")
         return code
+
+
+class WithdrawContactForm(forms.Form):
+    """The submitter asks for their name and number to be removed: the phone's last four digits prove who they are.
+
+    ``confirm`` is set by the confirmation step, which carries the digits on.
+    """
+
+    phone_last4 = forms.RegexField(
+        label=_("Last four digits of the mobile number you gave"),
+        regex=r"^\d{4}$",
+        error_messages={"invalid": _("Enter four digits."), "required": _("Enter four digits.")},
+        widget=forms.TextInput(
+            attrs={
+                "inputmode": "numeric",
+                "autocomplete": "off",
+                "maxlength": "4",
+                "pattern": "[0-9]{4}",
+                "class": "form-control form-control-lg",
+            }
+        ),
+    )
+    confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, needs_phone: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not needs_phone:
+            del self.fields["phone_last4"]

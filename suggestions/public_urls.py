@@ -13,6 +13,8 @@ urlpatterns = [
     # /t/<code>/ is sent to citizens by text message: it must never change.
     path("t/", public_views.track_lookup, name="track_lookup"),
     path("t/<code:code>/", public_views.track, name="track"),
+    # PIPL: the submitter withdraws their name and number, reached from the tracking page.
+    path("t/<code:code>/withdraw/", public_views.track_withdraw, name="track_withdraw"),
     # Login required (not public): only people who may see the suggestion get its files.
     path("suggestions/<code:code>/files/<int:pk>/", public_views.attachment_download, name="attachment"),
 ]

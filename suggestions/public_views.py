@@ -14,7 +14,7 @@ import uuid
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.http.response import HttpResponseRedirectBase
 from django.shortcuts import redirect, render
@@ -27,14 +27,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from audit import services as audit
 from liaison import ratelimit
+from liaison.crypto import phone_digest
 from liaison.middleware import body_limit
 from representatives.selectors import representative_by_code
 from stations.selectors import station_for_intake
 
-from . import loop, selectors, services
+from . import loop, personal_data, selectors, services
 from .loop_forms import RatingForm
 from .models import Channel, Event, Outcome, Rating, Stage, Suggestion
-from .public_forms import PublicSuggestionForm, TrackLookupForm, derive_title
+from .public_forms import PublicSuggestionForm, TrackLookupForm, WithdrawContactForm, derive_title
 from .workflow import Action
 
 SUGGEST_TEMPLATE = "public/suggest_form.html"
@@ -185,7 +186,8 @@ def _suggest(request, *, station, representative, channel):
         return _resubmitted(request, posts, by_ip) or _render_form(
             request, context, form, status=429, refused=too_many, reattach=reattach, retry_after=by_ip.retry_after
         )
-    by_phone = ratelimit.hit("suggest_phone", phone) if phone else None
+    # Counted under the number's keyed hash, the one stored beside it: the number itself never becomes a key.
+    by_phone = ratelimit.hit("suggest_phone", phone_digest(phone)) if phone else None
     if by_phone is not None and not by_phone.allowed:
         refused = _("Too many suggestions from this mobile number in the last hour. Please try again later.")
         return _resubmitted(request, posts, by_ip, by_phone) or _render_form(
@@ -204,6 +206,12 @@ def _suggest(request, *, station, representative, channel):
         "enterprise_name": cleaned["enterprise_name"],
         "submitter_name": cleaned["submitter_name"],
         "submitter_phone": phone,
+        # The form asks for the tick whenever a name or number is given: that is what was agreed to.
+        "consent_version": (
+            settings.PRIVACY_NOTICE_VERSION
+            if cleaned["consent"] and (cleaned["submitter_name"].strip() or phone)
+            else ""
+        ),
         "attachments": cleaned["attachments"],
     }
     try:
@@ -312,6 +320,7 @@ def _track_context(request, code: str, suggestion: Suggestion | None, *, limited
                 "rating_form": _rating_form(suggestion) if _rating_offered(suggestion) else None,
                 "rating_locked": loop.rating_open(suggestion) and loop.rating_locked(suggestion),
                 "outcome": suggestion.get_outcome_display() if suggestion.outcome in RATED_OUTCOMES else "",
+                "can_withdraw": personal_data.has_contact(suggestion),
             }
         )
     return context
@@ -417,6 +426,67 @@ def _record_wrong_digits(request, suggestion, verdict: str) -> None:
         outcome=audit.AuditOutcome.DENIED,
         detail=loop.loop_audit_detail(suggestion, action),
     )
+
+
+# Withdrawing one's contact details (PIPL) ---------------------------------------------------------------------
+
+WITHDRAW_TEMPLATE = "public/withdraw.html"
+
+
+@login_not_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def track_withdraw(request, code):
+    """``/t/<code>/withdraw/``: the submitter has their name and number removed; the suggestion goes on.
+
+    Two steps: the proof (the last four digits of the number given, when one
+    was), then a confirmation that carries the digits on and removes. Every
+    request counts against the tracking page's limit per network; wrong digits
+    also count against the item (``personal_data.WITHDRAW_MAX_FAILURES`` in
+    all), so the four digits cannot be found by trying.
+    """
+    lookups = ratelimit.hit("track_ip", ratelimit.client_ip(request))
+    if not lookups.allowed:
+        response = render(request, TRACK_TEMPLATE, _track_context(request, code, None, limited=True), status=429)
+        response["Retry-After"] = str(lookups.retry_after)
+        return response
+    suggestion = selectors.suggestion_by_tracking_code(code)
+    if suggestion is None:
+        return redirect("public:track", code)
+    context = {"code": code, "suggestion": suggestion, "has_contact": personal_data.has_contact(suggestion)}
+    if not context["has_contact"]:
+        return render(request, WITHDRAW_TEMPLATE, context)
+    form = WithdrawContactForm(
+        request.POST if request.method == "POST" else None, needs_phone=personal_data.proof_needed(suggestion)
+    )
+    status = 200
+    if personal_data.withdraw_attempts_left(suggestion) <= 0:
+        context["locked"] = True
+    elif request.method == "POST" and form.is_valid():
+        digits = form.cleaned_data.get("phone_last4", "")
+        try:
+            if form.cleaned_data["confirm"]:
+                personal_data.contact_withdraw(suggestion=suggestion, phone_last4=digits)
+                messages.success(
+                    request, _("Your name and mobile number have been removed. Your suggestion is handled as before.")
+                )
+                return redirect("public:track", code)
+            personal_data.check_withdraw_proof(suggestion, digits)
+        except personal_data.WithdrawalLocked:
+            context["locked"] = True
+            status = 403
+        except PermissionDenied as exc:
+            form.add_error("phone_last4" if "phone_last4" in form.fields else None, exc.args[0])
+            status = 400
+        except ValidationError as exc:
+            form.add_error(None, exc.messages)
+            status = 400
+        else:
+            context.update({"confirming": True, "digits": digits})
+    elif request.method == "POST":
+        status = 400
+    context.update({"form": form, "attempts_left": personal_data.withdraw_attempts_left(suggestion)})
+    return render(request, WITHDRAW_TEMPLATE, context, status=status)
 
 
 # Staff: attachments --------------------------------------------------------

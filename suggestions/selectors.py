@@ -11,6 +11,8 @@ from django.utils import timezone
 
 from accounts import permissions
 from liaison.codes import TRACKING_CODE_LENGTH, is_well_formed
+from liaison.crypto import phone_digest
+from liaison.sms import MOBILE_RE, normalize_phone
 from stations.models import Region
 
 from .models import OPEN_STAGES, Assignment, Category, Event, HandlingUnit, Outcome, Suggestion
@@ -55,9 +57,20 @@ class SearchText(Func):
         return self.as_sql(compiler, connection, arg_joiner=" || char(10) || ", **extra_context)
 
 
-def search(suggestions: QuerySet, query: str) -> QuerySet:
-    """Suggestions whose title or content contains ``query`` (case-insensitive for Latin letters)."""
-    return suggestions.alias(search_text=SearchText()).filter(search_text__icontains=query)
+def search(suggestions: QuerySet, query: str, *, user=None) -> QuerySet:
+    """Suggestions whose title or content contains ``query`` (case-insensitive for Latin letters).
+
+    A query that is a whole mobile number also finds the suggestions given with
+    that number, among those whose numbers ``user`` may see in full: by the
+    keyed hash stored beside the encrypted number, so only the whole number
+    matches. Names and parts of numbers cannot be searched (they are stored
+    encrypted).
+    """
+    matches = Q(search_text__icontains=query)
+    phone = normalize_phone(query)
+    if user is not None and MOBILE_RE.match(phone):
+        matches |= Q(submitter_phone_hash=phone_digest(phone)) & permissions.full_phone_q(user)
+    return suggestions.alias(search_text=SearchText()).filter(matches)
 
 
 @dataclass
@@ -113,7 +126,7 @@ def suggestion_list(user, filters: SuggestionFilters | None = None) -> QuerySet:
     if filters.received_to:
         suggestions = suggestions.filter(received_at__date__lte=filters.received_to)
     if filters.query:
-        suggestions = search(suggestions, filters.query)
+        suggestions = search(suggestions, filters.query, user=user)
     suggestions = _drill_down(suggestions, filters)
     return suggestions.select_related("station", "category", "representative").order_by("-received_at", "-id")
 

@@ -52,6 +52,14 @@ def sweep_deadlines() -> dict:
     return result
 
 
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def purge_expired_contacts() -> dict:
+    """Beat task (daily): names and phone numbers of items closed longer ago than the retention period."""
+    from .personal_data import contacts_purge_expired
+
+    return contacts_purge_expired()
+
+
 @shared_task(ignore_result=True)
 def purge_stale_imports() -> int:
     from .importer import purge_stale_stashes

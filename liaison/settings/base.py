@@ -57,6 +57,20 @@ CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY_REPORT_ONLY = _content_security
     report_only=env.bool("CSP_REPORT_ONLY", default=False), report_uri=env.str("CSP_REPORT_URI", default="")
 )
 
+# Citizens' names and phone numbers are stored encrypted (liaison/crypto.py). PERSONAL_DATA_KEYS: AES-256 keys,
+# newest first, comma-separated, each 32 random bytes in URL-safe base64; older keys stay listed until
+# `manage.py rotate_personal_data_key` has re-encrypted every row. PERSONAL_DATA_HASH_KEY: the key of the
+# keyed hash stored beside a phone number for look-ups. The defaults are public, for development only:
+# liaison.settings.production refuses them.
+INSECURE_PERSONAL_DATA_KEY = "ZGV2LW9ubHktaW5zZWN1cmUtcGVyc29uYWwtZGF0YSE="  # b"dev-only-insecure-personal-data!"
+INSECURE_PERSONAL_DATA_HASH_KEY = "dev-only-insecure-personal-data-hash-key"
+PERSONAL_DATA_KEYS = env.list("PERSONAL_DATA_KEYS", default=[INSECURE_PERSONAL_DATA_KEY])
+PERSONAL_DATA_HASH_KEY = env.str("PERSONAL_DATA_HASH_KEY", default=INSECURE_PERSONAL_DATA_HASH_KEY)
+# Names and phone numbers of items closed longer ago than this are erased (beat: purge-expired-contacts).
+PERSONAL_DATA_RETENTION_YEARS = env.int("PERSONAL_DATA_RETENTION_YEARS", default=3)
+# The version of the privacy notice (/privacy/) a citizen agrees to; change it whenever the notice changes.
+PRIVACY_NOTICE_VERSION = env.str("PRIVACY_NOTICE_VERSION", default="2026-12")
+
 # Absolute base of the public URLs printed on QR posters (https://portal.example.gov.cn).
 # When empty, the request's own host is used.
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="").rstrip("/")
@@ -374,6 +388,8 @@ CELERY_BEAT_SCHEDULE = {
     # The audit trail: records past the retention go once a day, and the whole chain is checked once a day.
     "purge-audit-records": {"task": "audit.tasks.purge_audit_records", "schedule": 24 * 3600.0},
     "verify-audit-chain": {"task": "audit.tasks.verify_audit_chain", "schedule": 24 * 3600.0},
+    # PIPL: contact details of items closed more than PERSONAL_DATA_RETENTION_YEARS ago.
+    "purge-expired-contacts": {"task": "suggestions.tasks.purge_expired_contacts", "schedule": 24 * 3600.0},
 }
 
 LOGGING = {

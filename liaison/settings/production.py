@@ -2,8 +2,10 @@
 
 from django.core.exceptions import ImproperlyConfigured
 
+from liaison.crypto import parse_key
+
 from .base import *  # noqa: F403
-from .base import VAR_DIR, _database, env
+from .base import INSECURE_PERSONAL_DATA_HASH_KEY, INSECURE_PERSONAL_DATA_KEY, VAR_DIR, _database, env
 
 
 def _required(name: str) -> str:
@@ -19,6 +21,20 @@ ALLOWED_HOSTS = [h.strip() for h in _required("ALLOWED_HOSTS").split(",") if h.s
 DATABASES = {"default": _database(_required("DATABASE_URL"))}
 # The audit chain's own key: SECRET_KEY may be rotated, this one must not change while records are kept.
 AUDIT_HMAC_KEY = _required("AUDIT_HMAC_KEY")
+
+
+def _personal_data_keys() -> list[str]:
+    keys = [key.strip() for key in _required("PERSONAL_DATA_KEYS").split(",") if key.strip()]
+    for key in keys:
+        if parse_key(key) == parse_key(INSECURE_PERSONAL_DATA_KEY):
+            raise ImproperlyConfigured("PERSONAL_DATA_KEYS holds the public development key: generate a real one.")
+    return keys
+
+
+PERSONAL_DATA_KEYS = _personal_data_keys()
+PERSONAL_DATA_HASH_KEY = _required("PERSONAL_DATA_HASH_KEY")
+if PERSONAL_DATA_HASH_KEY == INSECURE_PERSONAL_DATA_HASH_KEY or len(PERSONAL_DATA_HASH_KEY) < 32:
+    raise ImproperlyConfigured("PERSONAL_DATA_HASH_KEY must be a secret of at least 32 characters, not the default.")
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

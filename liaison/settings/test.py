@@ -5,6 +5,9 @@ from .base import env
 
 DEBUG = False
 SECRET_KEY = "test-only-secret-key"
+# Keys of the test suite only (32 bytes each); the tests of rotation put a newer one in front.
+PERSONAL_DATA_KEYS = ["dGVzdC1vbmx5LXBlcnNvbmFsLWRhdGEta2V5LW9uZSE="]
+PERSONAL_DATA_HASH_KEY = "test-only-personal-data-hash-key"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -102,6 +102,8 @@ MATRIX: dict[str, Rule] = {
     "public:track_lookup": public(),
     "public:track": public(item_code),
     "loop:rate": public(item_code, method="post", data={"verdict": "satisfied", "phone_last4": "0000"}),
+    "public:track_withdraw": public(item_code),
+    "privacy": public(),
     "home": public(),
     "healthz": public(),
     "set_language": public(method="post", data={"language": "zh-hans", "next": "/"}),

@@ -106,3 +106,37 @@ def test_a_suggestion_without_photos_goes_as_a_plain_form_post(live_server, page
     assert posted.value.headers["content-type"] == "application/x-www-form-urlencoded"
     code = page.locator("#tracking-code").inner_text()
     assert Suggestion.objects.get(tracking_code=code).content == CONTENT
+
+
+@pytest.mark.browser
+@pytest.mark.browser_context_args(viewport=PHONE, is_mobile=True, has_touch=True)
+def test_citizen_leaves_a_number_reads_the_notice_and_later_has_it_deleted(live_server, page, live_world):
+    station = live_world.station
+    page.goto(f"{live_server.url}/s/{station.code}/suggest/")
+    page.locator("#id_content").fill(CONTENT)
+    page.locator("details.contact > summary").tap()
+    page.locator("#id_submitter_name").fill("王秀英")
+    page.locator("#id_submitter_phone").fill("139 1234 5678")
+    page.locator("#id_consent").tap()
+    with page.context.expect_page() as notice:  # the notice opens beside the form, which keeps what was typed
+        page.locator("#privacy-link").tap()
+    expect(notice.value.locator("h1")).to_have_text("个人信息保护说明")
+    notice.value.close()
+    page.locator("#submit-suggestion").tap()
+    code = page.locator("#tracking-code").inner_text()
+    suggestion = Suggestion.objects.get(tracking_code=code)
+    assert suggestion.submitter_phone == "13912345678" and suggestion.consent_version == settings.PRIVACY_NOTICE_VERSION
+
+    page.locator("#withdraw-link").tap()
+    expect(page).to_have_url(f"{live_server.url}/t/{code}/withdraw/")
+    assert_fits_phone(page)
+    page.locator("#id_phone_last4").fill("5678")
+    page.locator("#withdraw-next").tap()
+    expect(page.locator("#withdraw-confirm")).to_be_visible()
+    page.screenshot(path=SCREENSHOTS / "citizen-withdraw-confirm.png", full_page=True)
+    page.locator("#confirm-withdraw").tap()
+    expect(page).to_have_url(f"{live_server.url}/t/{code}/")
+    expect(page.locator("#timeline")).to_contain_text("联系方式已按本人要求删除")
+    expect(page.locator("#withdraw-link")).to_have_count(0)
+    suggestion.refresh_from_db()
+    assert (suggestion.submitter_name, suggestion.submitter_phone, suggestion.submitter_phone_hash) == ("", "", "")

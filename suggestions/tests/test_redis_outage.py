@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from liaison import ratelimit, resilience
 from liaison.celery import app as celery_app
+from liaison.crypto import phone_digest
 from liaison.testing import factories as f
 from suggestions import loop, notifications
 from suggestions.models import Notification, Rating, Stage, Suggestion
@@ -241,7 +242,7 @@ def test_redis_stopped_and_started_again(client, world, own_redis, django_captur
             own_redis.stop()
             response = _submit(client, world, submitter_phone="13912345678", consent="on")
             assert response.status_code == 302
-            assert Suggestion.objects.filter(submitter_phone="13912345678").count() == 1
+            assert Suggestion.objects.filter(submitter_phone_hash=phone_digest("13912345678")).count() == 1
             track = client.get(response["Location"])
             assert track.status_code == 200 and track.context["suggestion"].submitter_phone == "13912345678"
             with django_capture_on_commit_callbacks(execute=True):

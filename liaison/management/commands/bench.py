@@ -12,6 +12,14 @@ station's dashboard on the ``bench_data`` set; ``export`` writes the 意见建�
 ``--rows`` suggestions to XLSX as the background export does, and prints the time and
 the peak resident memory of the process.
 
+``crypto`` times what encrypting names and phone numbers adds to a citizen's
+submission: the AES-GCM sealing and the keyed hash on their own, and the row the
+one-statement insert builds (``suggestions.services._Columns``) with the
+encrypted fields prepared against the same row with them passed as plain text,
+as before encryption. ``--instructions`` also counts CPU instructions per
+submission under valgrind's callgrind (a few minutes; the machine's counters are
+not available in a virtual machine).
+
 ``sweep`` (PostgreSQL only) builds its own open assignments under the region
 "基准督办市", a share of them due for a reminder, an escalation or an
 accept-overdue notice today, and times the deadline sweep: a first run, a second
@@ -19,8 +27,14 @@ that must make nothing, and two at once on a fresh due set that must make nothin
 twice. It removes its data afterwards unless ``--keep`` is given.
 """
 
+import argparse
 import datetime as dt
+import os
+import re
+import shutil
 import statistics
+import subprocess
+import sys
 import threading
 import time
 from unittest import mock
@@ -44,7 +58,10 @@ class Command(BaseCommand):
     help = "Print server-time percentiles and query counts of the portal's pages."
 
     def add_arguments(self, parser):
-        parser.add_argument("suite", choices=["pages", "list", "sweep", "dashboard", "export"])
+        parser.add_argument("suite", choices=["pages", "list", "sweep", "dashboard", "export", "crypto"])
+        parser.add_argument("--rounds", type=int, default=20_000, help="crypto: operations per figure")
+        parser.add_argument("--instructions", action="store_true", help="crypto: count instructions (callgrind)")
+        parser.add_argument("--child", default="", help=argparse.SUPPRESS)
         parser.add_argument("--rows", type=int, default=100_000, help="export: suggestions to write")
         parser.add_argument("--requests", type=int, default=200)
         parser.add_argument("--assignments", type=int, default=200_000, help="sweep: open assignments to build")
@@ -58,6 +75,11 @@ class Command(BaseCommand):
             return self._dashboard(requests)
         if suite == "export":
             return self._export(options["rows"])
+        if suite == "crypto":
+            bench = CryptoBench(self.stdout)
+            if options["child"]:
+                return bench.child(options["child"], options["rounds"])
+            return bench.run(options["rounds"], instructions=options["instructions"])
         if suite == "sweep":
             return SweepBench(self.stdout).run(
                 assignments=options["assignments"], due_percent=options["due_percent"], keep=options["keep"]
@@ -180,6 +202,142 @@ class Command(BaseCommand):
             timings.sort()
             p95 = timings[min(len(timings) - 1, int(len(timings) * 0.95))]
             self.stdout.write(f"{name:58} {statistics.median(timings):8.1f} {p95:8.1f} {queries:8d}")
+
+
+# Encryption of personal data on the submission path ------------------------------------------
+
+CRYPTO_PHONE = "13912345678"
+CRYPTO_NAME = "王秀英"
+
+
+class CryptoBench:
+    """``bench crypto``: the cost of sealing a citizen's name and number, per operation and per submission."""
+
+    CASES = {
+        "contact, encrypted": (True, True),
+        "contact, as before (plain)": (True, False),
+        "anonymous, encrypted": (False, True),
+        "anonymous, as before (plain)": (False, False),
+    }
+
+    def __init__(self, stdout):
+        self.stdout = stdout
+
+    def _values(self, contact: bool) -> dict:
+        return {
+            "station_id": 1,
+            "region_id": 1,
+            "channel": "qr_station",
+            "title": "小区门口道路破损严重，雨天积水",
+            "content": "小区门口道路破损严重，雨天积水，老人孩子出行不便，希望尽快修复。",
+            "received_at": timezone.now(),
+            "category_id": None,
+            "representative_id": None,
+            "location": "",
+            "is_enterprise": False,
+            "enterprise_name": "",
+            "submitter_name": CRYPTO_NAME if contact else "",
+            "submitter_phone": CRYPTO_PHONE if contact else "",
+            "consent_version": "2026-12" if contact else "",
+            "consent_at": timezone.now() if contact else None,
+            "visit_id": None,
+            "idempotency_key": "4f6c2a4e-52a5-4c1e-9a53-0d3b8a7e1f00",
+            "created_by_id": None,
+        }
+
+    def _submission(self, contact: bool, encrypted: bool):
+        """One submission's share of the work that encryption touches: the hashes and the row's preparation."""
+        from liaison import crypto
+        from suggestions.services import _Columns
+
+        columns = _Columns(Suggestion)
+        if not encrypted:
+            # The row as it was built before: name and number passed through as plain text, no hash.
+            columns.plan = [
+                (f, n, a, how, ready, frozenset({str, type(None)}) if f.name.startswith("submitter_") else plain)
+                for f, n, a, how, ready, plain in columns.plan
+            ]
+        values = self._values(contact)
+        now = timezone.now()
+        db = connection
+
+        def once():
+            row_values = dict(values)
+            if encrypted:
+                phone = row_values["submitter_phone"]
+                if phone:
+                    crypto.phone_digest(phone)  # the per-number rate limit, in the view
+                row_values["submitter_phone_hash"] = crypto.phone_digest(phone)  # the column, in the service
+            columns.row(row_values, now, db)
+
+        return once
+
+    def _ops(self) -> dict:
+        from liaison import crypto
+
+        context = b"suggestions.suggestion.submitter_phone"
+        sealed = crypto.encrypt(CRYPTO_PHONE, context)
+        ops = {
+            "encrypt a phone number (AES-256-GCM)": lambda: crypto.encrypt(CRYPTO_PHONE, context),
+            "encrypt a name": lambda: crypto.encrypt(CRYPTO_NAME, context),
+            "decrypt a phone number": lambda: crypto.decrypt(sealed, context),
+            "keyed hash of a phone number": lambda: crypto.phone_digest(CRYPTO_PHONE),
+        }
+        for label, (contact, encrypted) in self.CASES.items():
+            ops[f"submission row, {label}"] = self._submission(contact, encrypted)
+        return ops
+
+    def run(self, rounds: int, *, instructions: bool):
+        ops = self._ops()
+        timings = {}
+        self.stdout.write(f"{'operation':56} {'µs/op':>8}")
+        for label, op in ops.items():
+            best = float("inf")
+            for _ in range(5):
+                start = time.perf_counter()
+                for _ in range(rounds):
+                    op()
+                best = min(best, (time.perf_counter() - start) / rounds * 1e6)
+            timings[label] = best
+            self.stdout.write(f"{label:56} {best:8.2f}")
+        added = timings["submission row, contact, encrypted"] - timings["submission row, contact, as before (plain)"]
+        anonymous = (
+            timings["submission row, anonymous, encrypted"] - timings["submission row, anonymous, as before (plain)"]
+        )
+        self.stdout.write(f"added per submission with name and number: {added:.1f} µs")
+        self.stdout.write(f"added per anonymous submission: {anonymous:.1f} µs")
+        if instructions:
+            self._instructions(min(rounds, 5_000))
+
+    def child(self, label: str, rounds: int):
+        op = self._ops()[label]  # built in the empty run too: only the rounds differ
+        for _ in range(rounds):
+            op()
+
+    def _instructions(self, rounds: int):
+        if not shutil.which("valgrind"):
+            raise CommandError("--instructions needs valgrind (apt-get install valgrind).")
+
+        def count(label: str, n: int) -> int:
+            command = [
+                "valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
+                sys.executable, sys.argv[0], "bench", "crypto", "--child", label, "--rounds", str(n),
+            ]  # fmt: skip
+            env = {**os.environ, "PYTHONHASHSEED": "0"}
+            result = subprocess.run(command, capture_output=True, text=True, env=env, check=True)
+            return int(re.search(r"Collected : (\d+)", result.stderr).group(1))
+
+        self.stdout.write(f"instructions per operation (callgrind, {rounds} rounds less an empty run):")
+        labels = [f"submission row, {label}" for label in self.CASES] + ["encrypt a phone number (AES-256-GCM)"]
+        base = count(labels[0], 0)
+        counted = {}
+        for label in labels:
+            counted[label] = (count(label, rounds) - base) / rounds
+            self.stdout.write(f"  {label:54} {counted[label]:10,.0f}")
+        with_contact = counted[labels[0]] - counted[labels[1]]
+        anonymous = counted[labels[2]] - counted[labels[3]]
+        self.stdout.write(f"added per submission with name and number: {with_contact:,.0f} instructions")
+        self.stdout.write(f"added per anonymous submission: {anonymous:,.0f} instructions")
 
 
 # The deadline sweep ------------------------------------------------------------------
