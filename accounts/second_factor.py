@@ -21,7 +21,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from . import permissions
+from . import permissions, signals
 
 TOTP_NAME = "authenticator"
 BACKUP_NAME = "backup codes"
@@ -108,6 +108,7 @@ def enrolment_confirm(*, request, token: str) -> list[str] | None:
     codes = _backup_codes_replace(user)
     otp_login(request, device)
     request.session[ENROLLED_SESSION_KEY] = True
+    signals.second_factor_changed.send(sender=TOTPDevice, account=user, by=user, change="enrolled")
     return codes
 
 
@@ -127,6 +128,8 @@ def verify(*, request, token: str) -> Verified:
                 break
     if result.device:
         otp_login(request, result.device)
+    else:
+        signals.second_factor_failed.send(sender=TOTPDevice, account=user, request=request, throttled=result.throttled)
     return result
 
 
@@ -144,7 +147,9 @@ def backup_codes_regenerate(*, request) -> list[str]:
     user = request.user
     if not (user.is_verified() and is_enrolled(user)):
         raise PermissionDenied(_("Verify with your authenticator app first."))
-    return _backup_codes_replace(user)
+    codes = _backup_codes_replace(user)
+    signals.second_factor_changed.send(sender=StaticDevice, account=user, by=user, change="backup_codes")
+    return codes
 
 
 @transaction.atomic
@@ -158,6 +163,7 @@ def second_factor_disable(*, request) -> None:
     _remove_devices(user)
     request.session.pop(DEVICE_ID_SESSION_KEY, None)
     request.session[ENROLLED_SESSION_KEY] = False
+    signals.second_factor_changed.send(sender=TOTPDevice, account=user, by=user, change="disabled")
 
 
 @transaction.atomic
@@ -169,7 +175,10 @@ def second_factor_reset(*, account, by) -> bool:
     """
     if not permissions.may_reset_second_factor(by, account):
         raise PermissionDenied(_("Only the security administrator resets second factors."))
-    return _remove_devices(account)
+    removed = _remove_devices(account)
+    if removed:
+        signals.second_factor_changed.send(sender=TOTPDevice, account=account, by=by, change="reset")
+    return removed
 
 
 def _remove_devices(user) -> bool:

@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from . import permissions
+from . import permissions, signals
 from .models import User
 
 
@@ -52,4 +52,7 @@ def account_unlock(*, account: User, by: User) -> int:
     """Lift the lockout after failed log-ins (django-axes) on every address; returns the attempts cleared."""
     if not permissions.may_unlock_accounts(by):
         raise PermissionDenied(_("Only the security administrator unlocks accounts."))
-    return axes_reset(username=account.get_username())
+    cleared = axes_reset(username=account.get_username())
+    if cleared:
+        signals.account_unlocked.send(sender=User, account=account, by=by)
+    return cleared

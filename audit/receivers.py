@@ -18,6 +18,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models.signals import m2m_changed, post_save, pre_save
 from django.dispatch import receiver
 
+from accounts import signals as account_signals
+
 from .models import AuditAction, AuditOutcome
 from .services import current_request, record
 
@@ -69,6 +71,30 @@ def _locked_out(sender, request=None, username=None, ip_address=None, **kwargs):
         outcome=AuditOutcome.DENIED,
         detail={"known_account": account is not None},
     )
+
+
+@receiver(account_signals.second_factor_failed, dispatch_uid="audit_second_factor_failed")
+def _second_factor_failed(sender, account, request, throttled, **kwargs):
+    # The password was right, the code was not: a failed log-in all the same.
+    record(
+        AuditAction.LOGIN_FAILED,
+        request=request,
+        actor=None,
+        username=account.get_username(),
+        obj=account,
+        outcome=AuditOutcome.FAILED,
+        detail={"where": "second_factor", "throttled": bool(throttled)},
+    )
+
+
+@receiver(account_signals.second_factor_changed, dispatch_uid="audit_second_factor_changed")
+def _second_factor_changed(sender, account, by, change, **kwargs):
+    record(AuditAction.SECOND_FACTOR, actor=by, obj=account, detail={"change": change})
+
+
+@receiver(account_signals.account_unlocked, dispatch_uid="audit_account_unlocked")
+def _account_unlocked(sender, account, by, **kwargs):
+    record(AuditAction.ACCOUNT_UNLOCK, actor=by, obj=account)
 
 
 # The admin's own log: every add, change and delete made through a ModelAdmin ------------------------------

@@ -58,6 +58,11 @@ DETAIL_LABELS = {
     "deleted_to": gettext_lazy("Deleted up to record"),
     "older_than": gettext_lazy("Older than"),
     "retention_days": gettext_lazy("Retention in days"),
+    "change": gettext_lazy("Change"),
+    "throttled": gettext_lazy("Too many wrong codes"),
+    "why": gettext_lazy("Erased because"),
+    "suggestions": gettext_lazy("Suggestions"),
+    "visits": gettext_lazy("Visits"),
 }
 # Codes the values of CODED_KEYS are stored as, so the page reads in the reader's language.
 VALUE_LABELS = {
@@ -72,12 +77,19 @@ VALUE_LABELS = {
     "system": gettext_lazy("System"),
     "suggestion_list": gettext_lazy("Suggestion list"),
     "suggestion_page": gettext_lazy("Suggestion page"),
+    "second_factor": gettext_lazy("The log-in's second step"),
+    "enrolled": gettext_lazy("Set up"),
+    "disabled": gettext_lazy("Turned off"),
+    "reset": gettext_lazy("Reset by the security administrator"),
+    "backup_codes": gettext_lazy("New backup codes"),
+    "withdrawn": gettext_lazy("Withdrawn by the citizen"),
+    "retention": gettext_lazy("Retention period ended"),
 }
 # Kept in the record for the chain and for audit_verify, not worth a line on the page.
 HIDDEN_DETAIL = {"first_prev_hash", "step_code", "from_code", "to_code", "broken_seq", "last_seq"}
 
 
-CODED_KEYS = {"where", "shown", "register", "actor_kind"}
+CODED_KEYS = {"where", "shown", "register", "actor_kind", "change", "why"}
 
 
 def _value(value, coded: bool = False) -> str:

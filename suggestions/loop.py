@@ -700,6 +700,12 @@ def suggestion_unlock_rating(*, suggestion, by) -> Suggestion:
         actor=by,
         public_text=_("The station unlocked rating: you can rate with the last four digits of your mobile number."),
     )
+    audit.record(
+        audit.AuditAction.LOOP_ACTION,
+        actor=by,
+        obj=suggestion,
+        detail=loop_audit_detail(suggestion, Action.UNLOCK_RATING),
+    )
     return suggestion
 
 

@@ -18,6 +18,7 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit import services as audit
 from liaison.i18n import in_portal_language
 from stations.models import Visit
 from stations.services import visits_forget_contacts
@@ -97,7 +98,13 @@ def contact_withdraw(*, suggestion: Suggestion, phone_last4: str = "") -> Sugges
                 .values_list("pk", flat=True)
             )
             visits_forget_contacts([suggestion.visit_id])
-        _erase(ids, public_text=public_text, note=_("The citizen withdrew their name and mobile number."))
+        erased = _erase(ids, public_text=public_text, note=_("The citizen withdrew their name and mobile number."))
+        audit.record(
+            audit.AuditAction.PERSONAL_DATA_ERASE,
+            actor=None,
+            obj=suggestion,
+            detail={"why": "withdrawn", "code": suggestion.tracking_code, "suggestions": len(erased)},
+        )
     for name, value in ERASED.items():
         setattr(suggestion, name, value)
     return suggestion
@@ -159,7 +166,14 @@ def contacts_purge_expired(*, now: dt.datetime | None = None, batch_size: int = 
             if not ids:
                 break
             suggestions += len(_erase(ids, public_text=public_text, note=note))
-    return {"suggestions": suggestions, "visits": _purge_expired_visits(cutoff, batch_size)}
+    visits = _purge_expired_visits(cutoff, batch_size)
+    if suggestions or visits:
+        audit.record(
+            audit.AuditAction.PERSONAL_DATA_ERASE,
+            actor=None,
+            detail={"why": "retention", "suggestions": suggestions, "visits": visits},
+        )
+    return {"suggestions": suggestions, "visits": visits}
 
 
 def _purge_expired_visits(cutoff: dt.datetime, batch_size: int) -> int:

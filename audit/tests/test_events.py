@@ -12,6 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from PIL import Image
 
 from activities.models import Activity, ActivityKind, ActivityPhoto
@@ -19,7 +20,7 @@ from audit import chain
 from audit.models import AuditAction, AuditOutcome
 from liaison.testing import factories as f
 from stations.models import ReceptionDay, Station, Visit
-from suggestions import loop, services
+from suggestions import loop, personal_data, services
 from suggestions.models import Channel, Stage, Suggestion
 
 PHONE = "13812345678"
@@ -404,3 +405,62 @@ def test_every_record_of_a_busy_session_still_verifies(login, world, item, trail
     Station.objects.filter(pk=world.station.pk).update(name="改名")
     assert len(trail()) > 5
     assert chain.verify().ok
+
+
+# Second factor, lockouts lifted, personal data erased --------------------------------------------------
+
+
+def test_a_wrong_code_at_the_second_step_is_a_failed_login(client, world, trail):
+    auditor = f.UserFactory(username="sysadmin", admin_duty="system", is_staff=True)
+    TOTPDevice.objects.create(user=auditor, name="authenticator", confirmed=True)
+    client.post(reverse("accounts:login"), {"username": "sysadmin", "password": f.PASSWORD}, REMOTE_ADDR="10.9.9.9")
+    client.post(reverse("accounts:otp_verify"), {"token": "000000"}, REMOTE_ADDR="10.9.9.9")
+    entry = only(trail(AuditAction.LOGIN_FAILED))
+    assert (entry.actor_username, entry.ip, entry.outcome) == ("sysadmin", "10.9.9.9", AuditOutcome.FAILED)
+    assert entry.detail_data["where"] == "second_factor"
+
+
+def test_the_security_admin_lifting_a_lockout_and_resetting_a_device_is_recorded(login, client, world, trail, settings):
+    security = f.UserFactory(username="secadmin", admin_duty="security", is_staff=True)
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post(reverse("accounts:login"), {"username": "admin_county", "password": "wrong"})
+    TOTPDevice.objects.create(user=world.admin, name="authenticator", confirmed=True)
+    client.logout()
+    admin_client = login(security)
+    changelist = reverse("admin:accounts_user_changelist")
+    for action in ("unlock_accounts", "reset_second_factor"):
+        admin_client.post(changelist, {"action": action, "_selected_action": [world.admin.pk]})
+    unlock = only(trail(AuditAction.ACCOUNT_UNLOCK))
+    assert (unlock.actor_username, unlock.object_id) == ("secadmin", str(world.admin.pk))
+    reset = only(trail(AuditAction.SECOND_FACTOR))
+    assert reset.actor_username == "secadmin" and reset.detail_data["change"] == "reset"
+
+
+def test_a_citizen_withdrawing_their_details_is_recorded_without_them(client, world, item, trail):
+    url = reverse("public:track_withdraw", args=[item.tracking_code])
+    client.post(url, {"phone_last4": PHONE[-4:], "confirm": "1"}, REMOTE_ADDR="10.7.7.7")
+    entry = only(trail(AuditAction.PERSONAL_DATA_ERASE))
+    assert (entry.actor_id, entry.ip, entry.object_id) == (None, "10.7.7.7", str(item.pk))
+    assert entry.detail_data["why"] == "withdrawn"
+    assert PHONE not in entry.detail and PHONE[-4:] not in entry.detail
+
+
+def test_the_retention_sweep_is_recorded_with_its_counts(world, trail, settings):
+    settings.PERSONAL_DATA_RETENTION_YEARS = 3
+    old = f.SuggestionFactory(station=world.station, submitter_phone=PHONE, stage=Stage.CLOSED)
+    Suggestion.objects.filter(pk=old.pk).update(closed_at=dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
+    personal_data.contacts_purge_expired()
+    entry = only(trail(AuditAction.PERSONAL_DATA_ERASE))
+    assert entry.actor_id is None and entry.detail_data == {"why": "retention", "suggestions": 1, "visits": 0}
+    personal_data.contacts_purge_expired()
+    assert len(trail(AuditAction.PERSONAL_DATA_ERASE)) == 1  # a sweep that erases nothing writes nothing
+
+
+def test_unlocking_the_rating_is_a_recorded_loop_step(login, world, item, trail):
+    loop.suggestion_hand_to_representative(suggestion=item, by=world.staff)
+    item.refresh_from_db()
+    loop.suggestion_answer_directly(suggestion=item, by=world.rep_user, answer="路灯已修复。")
+    Suggestion.objects.filter(pk=item.pk).update(rating_failures=loop.RATING_TRIES)
+    login(world.staff).post(reverse("loop:unlock_rating", args=[item.tracking_code]))
+    entry = trail(AuditAction.LOOP_ACTION, object_id=str(item.pk))[-1]
+    assert entry.actor_username == "staff" and "unlock" in entry.detail
