@@ -223,6 +223,21 @@ def test_demo_logins_go_straight_to_work_without_a_forced_password_change(client
         assert client.get(reverse("accounts:profile")).status_code == 200
 
 
+@pytest.mark.parametrize(
+    ("username", "duty"),
+    [("demo_sysadmin", "system"), ("demo_secadmin", "security"), ("demo_auditor", "audit")],
+)
+def test_each_administrator_duty_has_its_own_demo_login_that_first_sets_up_two_step_verification(
+    client, output, username, duty
+):
+    response = client.post(reverse("accounts:login"), {"username": username, "password": PASSWORD})
+    user = get_user_model().objects.get(username=username)
+    assert (user.admin_duty, user.is_staff, roles(user)) == (duty, True, set())
+    assert response.status_code == 302 and username in output
+    page = client.get(reverse("admin:index"))
+    assert page.status_code == 302 and page["Location"].startswith(reverse("accounts:otp_enrol"))
+
+
 def test_demo_logins_are_linked_where_the_seed_puts_them(output):
     users = {u.username: u for u in get_user_model().objects.filter(username__startswith="demo_")}
     point = sijicheng()

@@ -48,7 +48,7 @@ from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
-from accounts.models import Role
+from accounts.models import AdminDuty, Role
 from liaison import workdays
 from liaison.codes import TRACKING_CODE_LENGTH, stable_code
 from representatives.models import CongressMembership, ProfessionalGroup, Representative, Residency
@@ -492,7 +492,7 @@ def _place(county: str) -> str:
 @dataclass
 class Login:
     username: str
-    role: Role
+    role: Role | AdminDuty
     scope: str
 
 
@@ -918,10 +918,16 @@ class Seeder:
 
     # Logins -----------------------------------------------------------------
 
-    def user(self, username: str, full_name: str, *, is_staff: bool = False):
+    def user(self, username: str, full_name: str, *, is_staff: bool = False, admin_duty: str = ""):
         """The password is set only when the account is created: a second run never rehashes it."""
         user_model = get_user_model()
-        values = {"full_name": full_name, "is_staff": is_staff, "is_active": True, "email": f"{username}@example.cn"}
+        values = {
+            "full_name": full_name,
+            "is_staff": is_staff,
+            "is_active": True,
+            "email": f"{username}@example.cn",
+            "admin_duty": admin_duty,
+        }
         user = user_model.objects.filter(username=username).order_by("pk").first()
         if user is None:
             user = user_model(username=username, **values)
@@ -971,7 +977,21 @@ class Seeder:
             Login("demo_handler", Role.UNIT_HANDLER, DEMO_HANDLER_UNIT),
             Login("demo_admin", Role.COMMITTEE_ADMIN, "、".join(r.name for r in cities) + "（含Django管理后台）"),
             Login("demo_county_admin", Role.COMMITTEE_ADMIN, f"{longting.full_name}（含Django管理后台）"),
+            *self.build_duty_logins(),
         ]
+
+    def build_duty_logins(self) -> list[Login]:
+        """三员分立: one account per administrator duty. Each sets up two-step verification at its first log-in."""
+        duties = (
+            ("demo_sysadmin", AdminDuty.SYSTEM, "账号与基础信息（首次登录设置两步验证）"),
+            ("demo_secadmin", AdminDuty.SECURITY, "角色、锁定与两步验证（首次登录设置两步验证）"),
+            ("demo_auditor", AdminDuty.AUDIT, "审计日志（首次登录设置两步验证）"),
+        )
+        logins = []
+        for username, duty, scope in duties:
+            self.user(username, self.person_name(Representative.Gender.MALE), is_staff=True, admin_duty=duty)
+            logins.append(Login(username, duty, scope))
+        return logins
 
 
 # Intake history ---------------------------------------------------------------------------------
