@@ -560,7 +560,7 @@ def full_phone_q(user) -> Q:
 
 def phone_shown_to(user, record, phone: str) -> str:
     """The phone number as this user may see it on ``record``: in full, or masked."""
-    from liaison.sms import mask_phone
+    from core.sms import mask_phone
 
     return phone if may_see_full_phone(user, record) else mask_phone(phone)
 

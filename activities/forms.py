@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from representatives.models import CongressLevel, ProfessionalGroup
-from suggestions.public_forms import PDF, AttachmentsField
+from suggestions.public.forms import PDF, AttachmentsField
 
 from .models import ActivityKind
 from .scoring import period_choices

@@ -50,5 +50,7 @@ TRANSPORT_ALIASES["liaisonfs"] = "liaison.celery:AtomicFilesystemTransport"
 
 app = Celery("liaison")
 app.config_from_object("django.conf:settings", namespace="CELERY")
+# Each app's tasks module, and those of the suggestions app's areas (its loop, intake and register import).
 app.autodiscover_tasks()
-app.autodiscover_tasks(["liaison"])
+app.autodiscover_tasks(["suggestions.loop", "suggestions.intake", "suggestions.imports"])
+

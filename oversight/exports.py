@@ -22,8 +22,8 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
-from liaison.i18n import in_portal_language
-from liaison.spreadsheet import cells
+from core.i18n import in_portal_language
+from core.spreadsheet import cells
 from suggestions.models import Notification
 
 from .models import KEEP_FOR, ExportJob

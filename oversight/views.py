@@ -1,22 +1,23 @@
-"""Dashboards: the committee's, a station's and a representative's own page."""
+"""The portal's home, and the dashboards: the committee's, a station's and a representative's own page."""
 
 import tempfile
 
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts import permissions
 from accounts.models import Role
 from activities.models import Activity
 from audit import services as audit
-from liaison.pagination import paginate, querystring_without_page
+from core.pagination import paginate, querystring_without_page
 from stations.models import Region, StandardItem, Station
-from stations.selectors import managed_station_choices, upcoming_reception_days
+from stations.selectors import managed_station_choices, managed_stations, station_directory, upcoming_reception_days
 from suggestions.models import Category
 
 from . import dashboard, exports, registers
@@ -24,6 +25,18 @@ from .forms import DashboardFilterForm, RegisterFilterForm
 from .models import ExportJob
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@login_not_required
+@require_GET
+def home(request):
+    """Landing page: the public entry for citizens, the role overview for signed-in users."""
+    context = {"roles": permissions.roles(request.user)}
+    if request.user.is_authenticated:
+        context["managed_count"] = managed_stations(request.user).count()
+    context["station_count"] = station_directory().count()
+    return render(request, "home.html", context)
+
 
 
 def committee_dashboard(request):

@@ -9,7 +9,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts import permissions
-from liaison.codes import is_well_formed
+from core.codes import is_well_formed
 
 from .models import ReceptionDay, Region, StandardItem, Station
 

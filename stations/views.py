@@ -10,8 +10,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from accounts import permissions
-from liaison import qr
-from liaison.pagination import paginate, querystring_without_page
+from core import qr
+from core.pagination import paginate, querystring_without_page
 
 from . import selectors, services
 from .forms import DirectoryFilterForm, StationForm

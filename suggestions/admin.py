@@ -2,7 +2,7 @@
 
 The closed loop's records (suggestions, assignments, replies, ratings, the
 timeline, reminders and escalations, notifications) are changed only through
-``suggestions.loop`` and ``suggestions.services``, which check rights and write
+``suggestions.loop.actions`` and ``suggestions.intake.services``, which check rights and write
 the timeline: here they are for looking up, never for editing. What committee
 admins configure — categories, deadline policies and the working-day calendar
 — is editable. Every list is limited to the admin's own region subtree.
@@ -17,11 +17,10 @@ from django.utils.translation import gettext_lazy
 from accounts import permissions
 from accounts.admin import PortalInline, PortalModelAdmin, RegionScopedAdmin, RoleLinkAdmin, SharedRegistryAdmin
 from audit import services as audit
-from liaison import workdays
-from liaison.sms import mask_phone
+from core import workdays
+from core.sms import mask_phone
 from stations.models import Region
-
-from .models import (
+from suggestions.models import (
     Assignment,
     Attachment,
     CalendarOverride,

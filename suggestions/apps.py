@@ -8,7 +8,6 @@ class SuggestionsConfig(AppConfig):
     def ready(self):
         # A unit's handlers see and answer its assignments: adding or removing one is a role change.
         from audit.receivers import watch_links
-
-        from .models import HandlingUnit
+        from suggestions.models import HandlingUnit
 
         watch_links(HandlingUnit, "handlers")

@@ -10,13 +10,12 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts import permissions
-from liaison.codes import TRACKING_CODE_LENGTH, is_well_formed
-from liaison.crypto import phone_digest
-from liaison.sms import MOBILE_RE, normalize_phone
+from core.codes import TRACKING_CODE_LENGTH, is_well_formed
+from core.crypto import phone_digest
+from core.sms import MOBILE_RE, normalize_phone
 from stations.models import Region
-
-from .models import OPEN_STAGES, Assignment, Category, Event, HandlingUnit, Outcome, Suggestion
-from .supervision import colour_conditions, late_q
+from suggestions.loop.supervision import colour_conditions, late_q
+from suggestions.models import OPEN_STAGES, Assignment, Category, Event, HandlingUnit, Outcome, Suggestion
 
 
 def units_for_user(user, *, query: str = "") -> QuerySet:

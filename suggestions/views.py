@@ -6,15 +6,18 @@ from django.views.decorators.http import require_POST
 
 from accounts import permissions
 from audit import services as audit
-from liaison.html import select_options
-from liaison.pagination import paginate, querystring_without_page
+from core.html import select_options
+from core.pagination import paginate, querystring_without_page
 from stations.models import Region, Station
 from stations.selectors import managed_station_choices, stations_of_representative
-
-from . import exports, loop, loop_forms, loop_selectors, selectors, services
-from .forms import MergeForm, OfflineSuggestionForm, SuggestionFilterForm
-from .models import HandlingUnit
-from .workflow import Action, may_act
+from suggestions import exports, selectors
+from suggestions.forms import MergeForm, OfflineSuggestionForm, SuggestionFilterForm
+from suggestions.intake import services
+from suggestions.loop import actions as loop
+from suggestions.loop import forms as loop_forms
+from suggestions.loop import selectors as loop_selectors
+from suggestions.models import HandlingUnit
+from suggestions.workflow import Action, may_act
 
 
 def unit_list(request):

@@ -5,7 +5,7 @@
 ``TRANSITIONS[(stage, action)]`` is the resulting stage; anything not in the
 table is refused. ``ACTORS[action]`` names who may take it: the check itself is
 ``may_act`` (roles come from :mod:`accounts.permissions`). The one gate that
-applies an action is :func:`suggestions.services.apply_action`.
+applies an action is :func:`suggestions.intake.services.apply_action`.
 """
 
 from __future__ import annotations
@@ -13,8 +13,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 
 from accounts import permissions
-
-from .models import Stage
+from suggestions.models import Stage
 
 
 class Action:

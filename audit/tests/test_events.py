@@ -18,9 +18,10 @@ from PIL import Image
 from activities.models import Activity, ActivityKind, ActivityPhoto
 from audit import chain
 from audit.models import AuditAction, AuditOutcome
-from liaison.testing import factories as f
+from devtools.testing import factories as f
 from stations.models import ReceptionDay, Station, Visit
-from suggestions import loop, personal_data, services
+from suggestions.intake import personal_data, services
+from suggestions.loop import actions as loop
 from suggestions.models import Channel, Stage, Suggestion
 
 PHONE = "13812345678"

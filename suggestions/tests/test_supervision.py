@@ -17,9 +17,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from liaison import workdays
-from liaison.testing import factories as f
-from suggestions import supervision, tasks
+from core import workdays
+from devtools.testing import factories as f
+from suggestions.loop import supervision, tasks
 from suggestions.models import Assignment, Event, Notification, Stage, Suggestion, Supervision
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

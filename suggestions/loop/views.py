@@ -1,0 +1,328 @@
+"""The closed loop's pages: the inboxes, the supervision list, the actions of the detail page, notifications.
+
+Thin views: the reads are in :mod:`suggestions.loop.selectors`, every write is
+a function of :mod:`suggestions.loop.actions`, which re-checks the actor's right. A
+step refused by the workflow (``WorkflowError``) comes back as a message and a
+redirect with nothing changed; a step the user may not take is a 403.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import mimetypes
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts import permissions
+from accounts.models import Role
+from audit import services as audit
+from core import workdays
+from core.middleware import body_limit
+from core.pagination import paginate
+from suggestions import views
+from suggestions.loop import actions as loop
+from suggestions.loop import forms as loop_forms
+from suggestions.loop import selectors as loop_selectors
+from suggestions.models import Reply, Stage
+from suggestions.public.views import private_file_response
+from suggestions.selectors import active_categories
+from suggestions.workflow import Action, allowed, may_act
+
+PER_PAGE = 20
+CALENDAR_LOOKAHEAD = dt.timedelta(days=60)
+
+
+def _require_role(user, role: str, message: str) -> None:
+    if not permissions.has_role(user, role):
+        raise PermissionDenied(message)
+
+
+def _safe_next(request, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+# Inboxes ------------------------------------------------------------------------------------------
+
+
+def station_inbox(request):
+    """Station staff: items to check and hand to a representative, and unit answers to release."""
+    _require_role(request.user, Role.STATION_STAFF, _("The station inbox is for station staff."))
+    page = paginate(request, loop_selectors.station_inbox(request.user), per_page=PER_PAGE)
+    rows = loop_selectors.station_inbox_rows(page)
+    to_hand = [s for s in rows if s.stage == Stage.COLLECT]
+    residents = loop_selectors.residents_by_station({s.station_id for s in to_hand}) if to_hand else {}
+    for s in to_hand:
+        choices = list(residents.get(s.station_id, []))
+        for extra in (s.representative, s.station.head, s.default_assessor):
+            if extra is not None and all(extra.pk != r.pk for r in choices):
+                choices.append(extra)
+        s.representative_choices = choices
+    return render(
+        request,
+        "loop/station_inbox.html",
+        {"page": page, "rows": rows, "categories": list(active_categories()) if to_hand else []},
+    )
+
+
+def representative_inbox(request):
+    """A representative: items to assess (reopened ones with their redo count) and answers to release."""
+    _require_role(request.user, Role.REPRESENTATIVE, _("The representative inbox is for representatives."))
+    page = paginate(request, loop_selectors.representative_inbox(request.user), per_page=PER_PAGE)
+    return render(request, "loop/representative_inbox.html", {"page": page})
+
+
+def unit_inbox(request):
+    """A unit handler: open assignments of their units, those to accept first, then by deadline."""
+    _require_role(request.user, Role.UNIT_HANDLER, _("The unit inbox is for handlers of handling units."))
+    page = paginate(request, loop_selectors.unit_inbox(request.user), per_page=PER_PAGE)
+    return render(request, "loop/unit_inbox.html", {"page": page, "rows": loop_selectors.paint_page(page)})
+
+
+def supervision(request):
+    """Committee admins: overdue assignments, extension requests, flagged items, items under supervision."""
+    _require_role(request.user, Role.COMMITTEE_ADMIN, _("The supervision list is for committee admins."))
+    today = timezone.localdate()
+    tab = request.GET.get("tab", "overdue")
+    if tab not in loop_selectors.SUPERVISION_TABS:
+        tab = "overdue"
+    page = paginate(request, loop_selectors.supervision_list(request.user, tab, today), per_page=PER_PAGE)
+    rows = loop_selectors.paint_page(page, today) if tab == "overdue" else list(page)
+    if tab == "extensions":
+        for row in rows:
+            row.decide_form = loop_forms.action_form(Action.DECIDE_EXTENSION, row.assignment.suggestion, target=row)
+    missing = workdays.missing_years(today, today + CALENDAR_LOOKAHEAD)
+    try:
+        calendar_url = reverse("admin:suggestions_calendaroverride_changelist")
+    except NoReverseMatch:
+        calendar_url = ""
+    return render(
+        request,
+        "loop/supervision.html",
+        {
+            "tab": tab,
+            "page": page,
+            "rows": rows,
+            "counts": loop_selectors.supervision_counts(request.user, today),
+            "missing_years": missing,
+            "calendar_url": calendar_url,
+            "querystring": f"tab={tab}",
+        },
+    )
+
+
+# Actions of the detail page -------------------------------------------------------------------
+
+
+def _target(suggestion, action: str, post):
+    """The assignment or extension request a step is about; it must belong to this suggestion (else 404)."""
+    if action == Action.DECIDE_EXTENSION:
+        name, candidates = "request", [r for a in suggestion.assignments.all() for r in a.extension_requests.all()]
+    elif action in loop_selectors.ASSIGNMENT_ACTIONS:
+        name, candidates = "assignment", list(suggestion.assignments.all())
+    else:
+        return None
+    try:
+        pk = int(post.get(name, ""))
+    except ValueError:
+        raise Http404(f"no {name} given") from None
+    for candidate in candidates:
+        if candidate.pk == pk:
+            return candidate
+    raise Http404(f"no such {name} on this suggestion")
+
+
+def _run(action: str, suggestion, target, data, user) -> str:
+    """Call the loop service of ``action``; returns the message shown on success."""
+    if action == Action.HAND_TO_REPRESENTATIVE:
+        loop.suggestion_hand_to_representative(
+            suggestion=suggestion,
+            by=user,
+            representative=data["representative"],
+            category=data["category"],
+            urgency=data.get("urgency") or None,
+            note=data["note"],
+        )
+        return _("Handed to representative %(name)s.") % {"name": data["representative"].name}
+    if action == Action.ANSWER_DIRECTLY:
+        loop.suggestion_answer_directly(suggestion=suggestion, by=user, answer=data["answer"])
+        return _("The answer has been released to the citizen.")
+    if action == Action.ASSIGN:
+        loop.suggestion_assign(
+            suggestion=suggestion,
+            by=user,
+            lead_unit=data["lead_unit"],
+            co_units=data["co_units"],
+            instructions=data["instructions"],
+        )
+        units = [data["lead_unit"], *data["co_units"]]
+        return _("Assigned to %(units)s.") % {"units": "、".join(u.name for u in units)}
+    if action == Action.RELEASE:
+        loop.suggestion_release(suggestion=suggestion, by=user, answer=data["answer"])
+        return _("The answer has been released to the citizen.")
+    if action == Action.MARK_PROPOSAL:
+        loop.suggestion_mark_proposal(suggestion=suggestion, by=user, note=data["note"])
+        return _("Marked for a formal proposal.")
+    if action == Action.DECLINE:
+        loop.suggestion_decline(suggestion=suggestion, by=user, reason=data["reason"])
+        return _("Declined; the reason has been sent to the citizen.")
+    if action == Action.HAND_BACK:
+        loop.suggestion_hand_back(suggestion=suggestion, by=user, note=data["note"])
+        return _("Handed back to the station staff.")
+    if action == Action.FLAG:
+        loop.suggestion_flag(suggestion=suggestion, by=user, flagged=data["flagged"], note=data["note"])
+        return _("Flagged for supervision (挂牌督办).") if data["flagged"] else _("The flag has been removed.")
+    if action == Action.ACCEPT:
+        loop.assignment_accept(assignment=target, by=user)
+        return _("You accepted the assignment and are its responsible person.")
+    if action == Action.REPLY:
+        loop.assignment_reply(assignment=target, by=user, result=data["result"], text=data["text"], file=data["file"])
+        return _("Your reply has been sent; the representative reviews it and releases the answer.")
+    if action == Action.OPINION:
+        loop.assignment_reply(assignment=target, by=user, result=Reply.Result.OPINION, text=data["text"])
+        return _("Your opinion has been sent to the lead unit and the representative.")
+    if action == Action.REQUEST_EXTENSION:
+        loop.assignment_request_extension(
+            assignment=target, by=user, reason=data["reason"], requested_due=data["requested_due"]
+        )
+        return _("Your request for an extension awaits the committee's decision.")
+    if action in (Action.RETURN_MISROUTED, Action.DECLINE_CO_ASSIGNMENT):
+        loop.assignment_return(assignment=target, by=user, reason=data["reason"])
+        return _("The assignment has been returned.")
+    if action == Action.DECIDE_EXTENSION:
+        approve = data["decision"] == loop_forms.DecideExtensionForm.APPROVE
+        request = loop.extension_decide(
+            request=target, by=user, approve=approve, granted_due=data["granted_due"], note=data["note"]
+        )
+        if approve:
+            return _("Extension approved: the new deadline is %(due)s.") % {"due": request.granted_due}
+        return _("Extension refused.")
+    raise Http404("unknown action")
+
+
+def _refused(request, suggestion, action: str, outcome: str, reason: str = "") -> None:
+    """A step that did not happen: its transaction rolled back, so the refusal is recorded here, after it."""
+    audit.record(
+        audit.AuditAction.LOOP_ACTION,
+        request=request,
+        obj=suggestion,
+        outcome=outcome,
+        detail=loop.loop_audit_detail(suggestion, action, reason=reason[:200]),
+    )
+
+
+def _act_page(request, code, action):
+    """The page that holds every step's form: the suggestion's own."""
+    return views.suggestion_detail(request, code)
+
+
+@body_limit(page=_act_page)
+@require_POST
+def act(request, code, action):
+    """``/suggestions/<code>/act/<action>/``: one step of the loop, through its service."""
+    if action not in loop_forms.FORMS:
+        raise Http404("unknown action")
+    suggestion = loop_selectors.suggestion_for_user(request.user, code)
+    back = _safe_next(request, suggestion.get_absolute_url())
+    if not may_act(request.user, suggestion, action):
+        _refused(request, suggestion, action, audit.AuditOutcome.DENIED)
+        raise PermissionDenied(_("You may not take this step on this suggestion."))
+    if suggestion.duplicate_of_id or not allowed(suggestion.stage, action):
+        _refused(request, suggestion, action, audit.AuditOutcome.FAILED, reason="stage")
+        messages.error(
+            request,
+            _("This step is no longer possible: the suggestion is now at stage “%(stage)s”. Reload the page.")
+            % {"stage": suggestion.get_stage_display()},
+        )
+        return redirect(back)
+    target = _target(suggestion, action, request.POST)
+    form = loop_forms.action_form(action, suggestion, request.POST, request.FILES, target=target)
+    if not form.is_valid():
+        messages.error(request, _("Check the form: something is missing or wrong."))
+        bound = loop_forms.Bound(action=action, target_pk=target.pk if target is not None else None, form=form)
+        return views.render_detail(request, suggestion, bound=bound, status=400)
+    try:
+        done = _run(action, suggestion, target, form.cleaned_data, request.user)
+    except PermissionDenied:
+        _refused(request, suggestion, action, audit.AuditOutcome.DENIED)
+        raise
+    except ValidationError as exc:
+        _refused(request, suggestion, action, audit.AuditOutcome.FAILED, reason=" ".join(exc.messages))
+        messages.error(request, " ".join(exc.messages))
+        return redirect(back)
+    except IntegrityError:
+        _refused(request, suggestion, action, audit.AuditOutcome.FAILED)
+        messages.error(request, _("Someone else acted on this at the same moment. Reload the page."))
+        return redirect(back)
+    messages.success(request, done)
+    return redirect(back)
+
+
+@require_POST
+def unlock_rating(request, code):
+    """Let the citizen rate with the phone's digits again: the station's staff or the committee, after a call."""
+    suggestion = loop_selectors.suggestion_for_user(request.user, code)
+    if not may_act(request.user, suggestion, Action.UNLOCK_RATING):
+        raise PermissionDenied(_("Only the station's staff or the committee may unlock rating."))
+    try:
+        loop.suggestion_unlock_rating(suggestion=suggestion, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Rating is unlocked: the citizen can rate with the last four digits again."))
+    return redirect(suggestion.get_absolute_url())
+
+
+# Notifications ----------------------------------------------------------------------------------
+
+
+def notification_list(request):
+    page = paginate(request, loop_selectors.notifications_for(request.user), per_page=PER_PAGE)
+    return render(request, "loop/notifications.html", {"page": page})
+
+
+@require_POST
+def notification_read(request, pk):
+    """Mark one notification read; with ``open`` set, go on to the page it is about."""
+    notification = loop_selectors.notification_for_user(request.user, pk)
+    if notification.read_at is None:
+        type(notification).objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=timezone.now())
+    if request.POST.get("open") and notification.url:
+        target = notification.url
+        if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+            return redirect(target)
+    return redirect(_safe_next(request, reverse("loop:notifications")))
+
+
+@require_POST
+def notifications_read_all(request):
+    count = request.user.notifications.filter(read_at__isnull=True).update(read_at=timezone.now())
+    if count:
+        messages.success(request, _("All notifications are marked as read."))
+    return redirect(reverse("loop:notifications"))
+
+
+@require_GET
+def reply_file(request, code, pk):
+    """The document a unit attached to its reply, for those who may see the suggestion (404 otherwise)."""
+    suggestion = loop_selectors.suggestion_for_user(request.user, code)
+    reply = next((r for a in suggestion.assignments.all() for r in a.replies.all() if r.pk == pk and r.file), None)
+    if reply is None:
+        raise Http404("no such reply file")
+    name = reply.file.name.rsplit("/", 1)[-1]
+    content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    audit.record(audit.AuditAction.FILE_DOWNLOAD, request=request, obj=reply, detail={"code": suggestion.tracking_code})
+    return private_file_response(reply.file, name, content_type)
