@@ -512,6 +512,11 @@ def visible_suggestions_q(user) -> Q:
     return query
 
 
+def may_use_suggestion_list(user) -> bool:
+    """The list of suggestions is for those who collect, triage and supervise; handlers work from their inbox."""
+    return bool(roles(user) & {Role.STATION_STAFF, Role.REPRESENTATIVE, Role.COMMITTEE_ADMIN})
+
+
 def can_see_suggestion(user, suggestion) -> bool:
     if not user.is_authenticated:
         return False

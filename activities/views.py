@@ -14,12 +14,12 @@ from django.utils.translation import gettext as _
 
 from accounts import permissions
 from audit import services as audit
+from core.files import private_file_response
 from core.kept import kept, scope_of
 from core.pagination import paginate, querystring_without_page
 from representatives.models import Representative
 from stations.models import ReceptionDay
 from suggestions.models import Stage, Suggestion
-from suggestions.public.views import private_file_response
 
 from . import scoring, selectors, services
 from .forms import ActivityFilterForm, ActivityForm, RankingForm

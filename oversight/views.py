@@ -18,6 +18,7 @@ from audit import services as audit
 from core.pagination import paginate, querystring_without_page
 from stations.models import Region, StandardItem, Station
 from stations.selectors import managed_station_choices, managed_stations, station_directory, upcoming_reception_days
+from suggestions.listing import list_queryset
 from suggestions.models import Category
 
 from . import dashboard, exports, registers
@@ -304,8 +305,6 @@ def station_dashboard(request, code):
 @require_POST
 def list_export(request):
     """The suggestion list's Excel button: small lists download at once, large ones go to a background export."""
-    from suggestions.views import list_queryset
-
     _form, _filters, suggestions = list_queryset(request.user, request.GET)
     querystring = request.GET.urlencode()
     total = suggestions.count()

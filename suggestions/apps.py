@@ -11,3 +11,9 @@ class SuggestionsConfig(AppConfig):
         from suggestions.models import HandlingUnit
 
         watch_links(HandlingUnit, "handlers")
+
+        # Each area's Celery tasks, registered in every process (web and worker alike): services queue them by
+        # name, since the tasks modules sit above the services they wrap.
+        from suggestions.imports import tasks as import_tasks  # noqa: F401
+        from suggestions.intake import tasks as intake_tasks  # noqa: F401
+        from suggestions.loop import tasks as loop_tasks  # noqa: F401

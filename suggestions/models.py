@@ -1,5 +1,4 @@
 from django.conf import settings
-from django.core.files.storage import storages
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -8,12 +7,8 @@ from django.utils.translation import pgettext_lazy
 
 from core.codes import new_tracking_code
 from core.fields import EncryptedCharField, KeyedHashField
+from core.files import private_storage
 from core.sms import normalize_phone
-
-
-def private_storage():
-    """Citizens' attachments never sit under a public URL; a view checks who may fetch them."""
-    return storages["private"]
 
 
 class HandlingUnit(models.Model):

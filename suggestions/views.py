@@ -8,15 +8,14 @@ from accounts import permissions
 from audit import services as audit
 from core.html import select_options
 from core.pagination import paginate, querystring_without_page
-from stations.models import Region, Station
-from stations.selectors import managed_station_choices, stations_of_representative
-from suggestions import exports, selectors
-from suggestions.forms import MergeForm, OfflineSuggestionForm, SuggestionFilterForm
+from stations.models import Station
+from stations.selectors import managed_station_choices
+from suggestions import exports, listing, selectors
+from suggestions.forms import MergeForm, OfflineSuggestionForm
 from suggestions.intake import services
 from suggestions.loop import actions as loop
 from suggestions.loop import forms as loop_forms
 from suggestions.loop import selectors as loop_selectors
-from suggestions.models import HandlingUnit
 from suggestions.workflow import Action, may_act
 
 
@@ -30,33 +29,6 @@ def unit_list(request):
         request,
         "suggestions/unit_list.html",
         {"page": page, "query": query, "querystring": querystring_without_page(request)},
-    )
-
-
-def _may_use_list(user) -> bool:
-    return bool(permissions.roles(user) & {"station_staff", "representative", "committee_admin"})
-
-
-def _filters_from(form) -> selectors.SuggestionFilters:
-    if not form.is_valid():
-        return selectors.SuggestionFilters()
-    data = form.cleaned_data
-    return selectors.SuggestionFilters(
-        stage=data["stage"],
-        channel=data["channel"],
-        station=data["station"],
-        category=data["category"],
-        enterprise=data["enterprise"],
-        received_from=data["received_from"],
-        received_to=data["received_to"],
-        query=data["q"].strip(),
-        region=Region.objects.filter(pk=data["region"]).first() if data["region"] else None,
-        station_kind=data["kind"],
-        colour=data["colour"],
-        overdue=data["overdue"],
-        unit=HandlingUnit.objects.filter(pk=data["unit"]).first() if data["unit"] else None,
-        outcome=data["outcome"],
-        replied=data["replied"],
     )
 
 
@@ -84,18 +56,9 @@ def _drill_down_chips(form, filters) -> list[str]:
     return chips
 
 
-def list_queryset(user, data):
-    """The filter form, its filters and the rows they select for ``user``: the page and every export of it."""
-    if not _may_use_list(user):
-        raise PermissionDenied(_("The suggestion list is for station staff, representatives and committee admins."))
-    form = SuggestionFilterForm(data or None, stations=_station_choices(user))
-    filters = _filters_from(form)
-    return form, filters, selectors.suggestion_list(user, filters)
-
-
 def suggestion_list(request, export: str = ""):
     """The one list of suggestions, scoped to the user; ``export`` gives the same rows as CSV or XLSX."""
-    form, filters, suggestions = list_queryset(request.user, request.GET)
+    form, filters, suggestions = listing.list_queryset(request.user, request.GET)
     stations = form.fields["station"].queryset
     if export in ("csv", "xlsx"):
         audit.record(
@@ -130,15 +93,6 @@ def suggestion_list(request, export: str = ""):
             or permissions.has_role(request.user, "committee_admin"),
         },
     )
-
-
-def _station_choices(user):
-    """Stations offered in filters: those the user manages, or a representative's own."""
-    stations = managed_station_choices(user)
-    rep = permissions.representative_id(user)
-    if rep and not stations.exists():
-        stations = stations_of_representative(rep)
-    return stations
 
 
 def suggestion_new(request):

@@ -18,6 +18,7 @@ from PIL import Image
 from activities.models import Activity, ActivityKind, ActivityPhoto
 from audit import chain
 from audit.models import AuditAction, AuditOutcome
+from core.files import UploadedAttachment
 from devtools.testing import factories as f
 from stations.models import ReceptionDay, Station, Visit
 from suggestions.intake import personal_data, services
@@ -192,7 +193,7 @@ def test_an_attachment_download_is_recorded(login, world, trail):
         channel=Channel.QR_STATION,
         title="路灯",
         content="路灯不亮已经一周了，请尽快维修。",
-        attachments=[services.UploadedAttachment("现场.png", "image/png", png())],
+        attachments=[UploadedAttachment("现场.png", "image/png", png())],
     )
     attachment = suggestion.attachments.get()
     url = reverse("public:attachment", args=[suggestion.tracking_code, attachment.pk])

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -21,6 +20,7 @@ from django.utils.translation import gettext as _
 from accounts import permissions
 from audit import services as audit
 from core.crypto import phone_digest
+from core.files import UploadedAttachment
 from core.i18n import in_portal_language
 from core.sms import send_sms
 from suggestions.intake.fast_write import insert_with_event
@@ -31,13 +31,6 @@ logger = logging.getLogger(__name__)
 PUBLIC_CHANNELS = (Channel.QR_STATION, Channel.QR_REPRESENTATIVE, Channel.ONLINE)
 # What get_channel_display() says, without rebuilding the choices on every call (labels translate when used).
 CHANNEL_LABELS = dict(Channel.choices)
-
-
-@dataclass
-class UploadedAttachment:
-    name: str
-    content_type: str
-    content: object  # a django File / UploadedFile
 
 
 @in_portal_language

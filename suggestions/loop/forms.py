@@ -15,9 +15,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.files import ACCEPT, inspect_upload
 from suggestions.loop import selectors as loop_selectors
 from suggestions.models import Rating, Reply, Urgency
-from suggestions.public.forms import ACCEPT, inspect_upload
 from suggestions.reception.forms import DATE_WIDGET, BootstrapMixin
 from suggestions.selectors import active_categories
 from suggestions.workflow import LABELS, Action

@@ -26,6 +26,7 @@ from accounts import permissions
 from accounts.models import Role
 from audit import services as audit
 from core import workdays
+from core.files import private_file_response
 from core.middleware import body_limit
 from core.pagination import paginate
 from suggestions import views
@@ -33,7 +34,6 @@ from suggestions.loop import actions as loop
 from suggestions.loop import forms as loop_forms
 from suggestions.loop import selectors as loop_selectors
 from suggestions.models import Reply, Stage
-from suggestions.public.views import private_file_response
 from suggestions.selectors import active_categories
 from suggestions.workflow import Action, allowed, may_act
 

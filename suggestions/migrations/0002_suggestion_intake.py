@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import core.codes
-import suggestions.models
+import core.files
 from django.conf import settings
 from django.db import migrations, models
 
@@ -84,7 +84,7 @@ class Migration(migrations.Migration):
             name='Attachment',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file', models.FileField(storage=suggestions.models.private_storage, upload_to='suggestions/%Y/%m/', verbose_name='file')),
+                ('file', models.FileField(storage=core.files.private_storage, upload_to='suggestions/%Y/%m/', verbose_name='file')),
                 ('original_name', models.CharField(max_length=200, verbose_name='file name')),
                 ('content_type', models.CharField(max_length=50, verbose_name='type')),
                 ('size', models.PositiveIntegerField(verbose_name='size in bytes')),

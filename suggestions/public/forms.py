@@ -1,41 +1,25 @@
 """Forms of the citizen's pages: the suggestion form behind a QR code and the tracking-code lookup.
 
-Attachments are judged by their bytes, never by their names: a photo must open
-in Pillow as JPEG, PNG, WebP or GIF (with at most ``UPLOAD_IMAGE_MAX_PIXELS``
-pixels), a PDF must start with ``%PDF-``.
+Attachments are checked by :class:`core.files.AttachmentsField`, by their bytes, never by their names.
 """
 
 from __future__ import annotations
 
 import re
 import uuid
-from pathlib import PurePosixPath
 
 from django import forms
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
-from core import images
+from core.files import ACCEPT, AttachmentsField, MultipleFileInput
 from core.forms import MarkedBoundField
 from core.sms import normalize_phone
 from suggestions.forms import MOBILE_RE
-from suggestions.intake.services import UploadedAttachment
 from suggestions.selectors import active_categories
 
 TITLE_LENGTH = 30
-
-# Pillow format name -> (content type, file extension). Only these decoders are ever tried.
-IMAGE_FORMATS = {
-    "JPEG": ("image/jpeg", ".jpg"),
-    "PNG": ("image/png", ".png"),
-    "WEBP": ("image/webp", ".webp"),
-    "GIF": ("image/gif", ".gif"),
-}
-PDF = ("application/pdf", ".pdf")
-ACCEPT = ",".join([*(ct for ct, _ext in IMAGE_FORMATS.values()), PDF[0]])
-
 
 def derive_title(content: str) -> str:
     """The citizen types no title: the first words of what they wrote stand for it in lists."""
@@ -43,77 +27,6 @@ def derive_title(content: str) -> str:
     if len(text) <= TITLE_LENGTH:
         return text
     return text[:TITLE_LENGTH].rstrip() + "…"
-
-
-def _safe_name(name: str, extension: str) -> str:
-    """The file's own name (shown to staff), with the extension of what it really is."""
-    stem = PurePosixPath(name.replace("\\", "/")).stem.strip() or "attachment"
-    return f"{stem[:80]}{extension}"
-
-
-def inspect_upload(upload) -> UploadedAttachment:
-    """Check one uploaded file by content; raises ``ValidationError`` naming the file.
-
-    Photos are measured from their header and never decoded here (see :mod:`core.images`).
-    """
-    name = upload.name or "?"
-    limit = settings.SUGGESTION_ATTACHMENT_MAX_BYTES
-    if not upload.size:
-        raise ValidationError(_("“%(name)s” is empty."), code="empty", params={"name": name})
-    if upload.size > limit:
-        raise ValidationError(
-            _("“%(name)s” is larger than %(mb)s MB."),
-            code="too_large",
-            params={"name": name, "mb": f"{limit / (1024 * 1024):g}"},
-        )
-    upload.seek(0)
-    head = upload.read(5)
-    upload.seek(0)
-    if head == b"%PDF-":
-        content_type, extension = PDF
-    else:
-        try:
-            image_format = images.photo_format(upload, list(IMAGE_FORMATS))
-            upload = images.without_metadata(upload, image_format)
-        except images.TooManyPixels as exc:
-            raise images.too_many_pixels_error(name, exc.size) from None
-        except images.NotAPhoto:
-            raise ValidationError(
-                _("“%(name)s” is not a photo (JPEG, PNG, WebP, GIF) or a PDF file."),
-                code="invalid_type",
-                params={"name": name},
-            ) from None
-        content_type, extension = IMAGE_FORMATS[image_format]
-    return UploadedAttachment(name=_safe_name(name, extension), content_type=content_type, content=upload)
-
-
-class MultipleFileInput(forms.FileInput):
-    allow_multiple_selected = True
-
-
-class AttachmentsField(forms.Field):
-    """Zero to ``SUGGESTION_ATTACHMENT_MAX_FILES`` photos or PDFs, cleaned into ``UploadedAttachment`` values."""
-
-    widget = MultipleFileInput
-
-    def clean(self, value):
-        uploads = [upload for upload in (value or []) if upload]
-        limit = settings.SUGGESTION_ATTACHMENT_MAX_FILES
-        if len(uploads) > limit:
-            raise ValidationError(
-                _("You can attach at most %(limit)s files; you chose %(count)s."),
-                code="too_many",
-                params={"limit": limit, "count": len(uploads)},
-            )
-        cleaned, errors = [], []
-        for upload in uploads:
-            try:
-                cleaned.append(inspect_upload(upload))
-            except ValidationError as error:
-                errors.append(error)
-        if errors:
-            raise ValidationError(errors)
-        return cleaned
 
 
 class SharedFields(dict):

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.http.response import HttpResponseRedirectBase
 from django.shortcuts import redirect, render
 from django.urls import get_script_prefix, reverse
@@ -28,6 +28,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from audit import services as audit
 from core import ratelimit
 from core.crypto import phone_digest
+from core.files import private_file_response
 from core.middleware import body_limit
 from representatives.selectors import representative_by_code
 from stations.selectors import station_for_intake
@@ -43,8 +44,6 @@ SUGGEST_TEMPLATE = "public/suggest_form.html"
 RATED_OUTCOMES = (Outcome.SATISFIED, Outcome.BASICALLY_SATISFIED)
 TRACK_TEMPLATE = "public/track.html"
 
-# Inline display is offered only for raster images (never SVG or HTML); everything else is a download.
-INLINE_TYPES = {"image/jpeg", "image/png", "image/webp", "image/gif"}
 
 # The four stages in the public's words (群众点单 → 代表派单 → 政府接单 → 群众评单).
 PUBLIC_STEPS = [
@@ -505,19 +504,3 @@ def attachment_download(request, code, pk):
         audit.AuditAction.FILE_DOWNLOAD, request=request, obj=attachment, detail={"code": suggestion.tracking_code}
     )
     return private_file_response(attachment.file, attachment.original_name, attachment.content_type)
-
-
-def private_file_response(fieldfile, name: str, content_type: str):
-    """A stored private file: images inline, everything else as a download, never able to act as a page."""
-    inline = content_type in INLINE_TYPES
-    response = FileResponse(
-        fieldfile.open("rb"),
-        as_attachment=not inline,
-        filename=name,
-        content_type=content_type or "application/octet-stream",
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    # Even if a file were hostile, a browser opening it gets no scripts and no same-origin rights.
-    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response

@@ -14,6 +14,7 @@ from PIL import Image
 
 from core import ratelimit
 from core.codes import ALPHABET
+from core.files import UploadedAttachment
 from core.sms import LoggingSmsBackend
 from devtools.testing import factories as f
 from suggestions.intake import services
@@ -634,7 +635,7 @@ def test_a_photos_gps_position_is_removed_and_the_photo_still_shows_upright():
     from PIL import Image as _Image
     from PIL import ImageOps
 
-    from suggestions.public.forms import inspect_upload
+    from core.files import inspect_upload
 
     exif = _Image.Exif()
     exif[0x0112] = 6  # orientation: rotate 90° to view
@@ -686,7 +687,7 @@ def test_the_one_statement_write_stores_what_the_orm_stores(world):
         "submitter_phone": "13912345678",
     }
     direct, _ = services.suggestion_create(**common, idempotency_key=str(uuid.uuid4()))
-    photo = services.UploadedAttachment("路灯.jpg", "image/jpeg", jpeg())
+    photo = UploadedAttachment("路灯.jpg", "image/jpeg", jpeg())
     through_orm, _ = services.suggestion_create(**common, idempotency_key=str(uuid.uuid4()), attachments=[photo])
 
     assert row_of(direct) == row_of(through_orm)

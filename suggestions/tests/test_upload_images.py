@@ -21,9 +21,9 @@ from django.urls import reverse
 from PIL import Image, ImageFile, ImageOps, PngImagePlugin
 
 from core import images
+from core.files import inspect_upload
 from devtools.testing.pictures import phone_exif, small_photo, streamed_png
 from suggestions.models import Attachment, Suggestion
-from suggestions.public.forms import inspect_upload
 
 CONTENT = "北郊乡人民路路灯坏了两个星期，晚上很黑，老人孩子出门不方便，请尽快安排修好。"
 XMP = (
