@@ -15,7 +15,6 @@ from suggestions.forms import MergeForm, OfflineSuggestionForm
 from suggestions.intake import services
 from suggestions.loop import actions as loop
 from suggestions.loop import forms as loop_forms
-from suggestions.loop import selectors as loop_selectors
 from suggestions.workflow import Action, may_act
 
 
@@ -127,7 +126,7 @@ def suggestion_new(request):
 
 
 def suggestion_detail(request, code):
-    suggestion = loop_selectors.suggestion_for_user(request.user, code)
+    suggestion = selectors.suggestion_for_user(request.user, code, with_assignments=True)
     return render_detail(request, suggestion)
 
 

@@ -96,6 +96,11 @@ def fetch_one_prepared(db, sql, params, *, repeatable: bool = False):
         return cursor.fetchone()
 
 
+def available() -> bool:
+    """The one-statement write needs PostgreSQL (a data-modifying WITH); elsewhere the ORM writes the rows."""
+    return connection.vendor == "postgresql"
+
+
 # The rows, from the values ---------------------------------------------------------------------
 
 

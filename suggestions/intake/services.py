@@ -13,7 +13,7 @@ import logging
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,7 +23,7 @@ from core.crypto import phone_digest
 from core.files import UploadedAttachment
 from core.i18n import in_portal_language
 from core.sms import send_sms
-from suggestions.intake.fast_write import insert_with_event
+from suggestions.intake import fast_write
 from suggestions.models import OPEN_STAGES, Attachment, Channel, Event, Stage, Suggestion
 
 logger = logging.getLogger(__name__)
@@ -109,8 +109,8 @@ def suggestion_create(
     # A repeated key is caught by the unique constraint below rather than by a look-up first:
     # one query fewer on the public form's hot path, and no window between look-up and insert.
     try:
-        if not attachments and connection.vendor == "postgresql":
-            suggestion = insert_with_event(values, event_values)
+        if not attachments and fast_write.available():
+            suggestion = fast_write.insert_with_event(values, event_values)
         else:
             suggestion = _insert_with_attachments(values, event_values, attachments)
     except IntegrityError:

@@ -17,7 +17,7 @@ import logging
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -27,6 +27,7 @@ from core import workdays
 from core.i18n import in_portal_language
 from core.sms import send_sms
 from suggestions.loop import notifications
+from suggestions.loop import selectors as loop_selectors
 from suggestions.models import (
     Assignment,
     DeadlinePolicy,
@@ -38,13 +39,22 @@ from suggestions.models import (
     Stage,
     Suggestion,
 )
-from suggestions.workflow import CITIZEN, LABELS, SYSTEM, TRANSITIONS, Action, allowed, may_act
+from suggestions.workflow import (
+    ASSIGNMENT_TRANSITIONS,
+    CITIZEN,
+    LABELS,
+    OPEN_ASSIGNMENT,
+    SYSTEM,
+    TRANSITIONS,
+    Action,
+    allowed,
+    may_act,
+)
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_DAYS = {"accept_days": 2, "reply_days": 15, "rating_days": 10}
 REDO_LIMIT = 3  # the third 不满意 puts the item under committee supervision
-OPEN_ASSIGNMENT = (Assignment.Status.PENDING, Assignment.Status.ACCEPTED)
 
 
 class WorkflowError(ValidationError):
@@ -191,25 +201,12 @@ def _tell_citizen(suggestion: Suggestion, text: str) -> None:
 # collect ------------------------------------------------------------------------
 
 
-def default_assessor(suggestion: Suggestion):
-    """The addressed representative for /r/ items, else today's duty representative, else the station's head."""
-    if suggestion.representative_id:
-        return suggestion.representative
-    today = timezone.localdate()
-    duty = suggestion.station.reception_days.filter(date=today, is_cancelled=False).first()
-    if duty is not None:
-        first = duty.on_duty.order_by("id").first()
-        if first is not None:
-            return first
-    return suggestion.station.head
-
-
 @in_portal_language
 @transaction.atomic
 def suggestion_hand_to_representative(
     *, suggestion, by, representative=None, category=None, urgency: str | None = None, note: str = ""
 ):
-    representative = representative or default_assessor(suggestion)
+    representative = representative or loop_selectors.default_assessors([suggestion])[suggestion.pk]
     if representative is None:
         raise WorkflowError(_("Choose the representative who will assess this suggestion."))
     changes = {"assessor": representative}
@@ -347,15 +344,19 @@ def _require_handler(by, assignment: Assignment) -> None:
     raise PermissionDenied(_("Only a handler of %(unit)s may do this.") % {"unit": assignment.unit.name})
 
 
-def _claim(assignment: Assignment, expected: tuple, **values) -> None:
-    """Move the assignment only from an expected status: the second of two clicks is refused."""
-    if not Assignment.objects.filter(pk=assignment.pk, status__in=expected).update(**values):
+def _claim(assignment: Assignment, action: str, **values) -> None:
+    """Move the assignment as the status table says for ``action``, only from a status it allows there:
+    the second of two clicks is refused."""
+    moves = {before: after for (before, step), after in ASSIGNMENT_TRANSITIONS.items() if step == action}
+    values["status"] = Case(*(When(status=before, then=Value(after)) for before, after in moves.items()))
+    if not Assignment.objects.filter(pk=assignment.pk, status__in=list(moves)).update(**values):
         current = Assignment.objects.select_related("responsible").get(pk=assignment.pk)
         who = current.responsible or _("someone else")
         raise WorkflowError(
             _("Already handled by %(who)s: the assignment is now “%(status)s”. Reload the page.")
             % {"who": who, "status": current.get_status_display()}
         )
+    values["status"] = moves[assignment.status] if assignment.status in moves else assignment.status
     for field, value in values.items():
         setattr(assignment, field, value)
 
@@ -370,13 +371,7 @@ def assignment_accept(*, assignment, by):
         by=by,
         public_text=_("%(unit)s accepted the assignment.") % {"unit": assignment.unit.name},
     )
-    _claim(
-        assignment,
-        (Assignment.Status.PENDING,),
-        status=Assignment.Status.ACCEPTED,
-        responsible=by,
-        accepted_at=timezone.now(),
-    )
+    _claim(assignment, Action.ACCEPT, responsible=by, accepted_at=timezone.now())
     return assignment
 
 
@@ -388,7 +383,7 @@ def assignment_return(*, assignment, by, reason: str):
         raise WorkflowError(_("Say why the assignment is misrouted."))
     action = Action.RETURN_MISROUTED if assignment.role == Assignment.Role.LEAD else Action.DECLINE_CO_ASSIGNMENT
     suggestion = _unit_step(assignment, action, by=by, note=reason)
-    _claim(assignment, OPEN_ASSIGNMENT, status=Assignment.Status.RETURNED, return_reason=reason)
+    _claim(assignment, action, return_reason=reason)
     if action == Action.RETURN_MISROUTED:
         Assignment.objects.filter(suggestion=suggestion, status__in=OPEN_ASSIGNMENT).update(
             status=Assignment.Status.WITHDRAWN
@@ -421,8 +416,7 @@ def assignment_reply(*, assignment, by, result: str, text: str, file=None):
     now = timezone.now()
     _claim(
         assignment,
-        (Assignment.Status.ACCEPTED,),
-        status=Assignment.Status.REPLIED,
+        Action.REPLY if assignment.role == Assignment.Role.LEAD else Action.OPINION,
         replied_at=now,
         reply_workdays=workdays.workdays_between(timezone.localdate(assignment.created_at), timezone.localdate(now)),
     )
@@ -448,6 +442,7 @@ def assignment_request_extension(*, assignment, by, reason: str, requested_due: 
     suggestion = _unit_step(assignment, Action.REQUEST_EXTENSION, by=by, note=reason)
     if assignment.status not in OPEN_ASSIGNMENT:
         raise WorkflowError(_("Only an open assignment can be extended."))
+    _claim(assignment, Action.REQUEST_EXTENSION)
     if assignment.extension_requests.filter(status=ExtensionRequest.Status.PENDING).exists():
         raise WorkflowError(_("An extension request is already awaiting a decision."))
     request = ExtensionRequest.objects.create(

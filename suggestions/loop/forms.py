@@ -20,7 +20,7 @@ from suggestions.loop import selectors as loop_selectors
 from suggestions.models import Rating, Reply, Urgency
 from suggestions.reception.forms import DATE_WIDGET, BootstrapMixin
 from suggestions.selectors import active_categories
-from suggestions.workflow import LABELS, Action
+from suggestions.workflow import ACTIONS, LABELS, Action
 
 
 def _text(rows=3, **attrs):
@@ -28,9 +28,29 @@ def _text(rows=3, **attrs):
 
 
 class LoopForm(BootstrapMixin, forms.Form):
+    """The form of one step of the loop (see ``workflow.ACTIONS``).
+
+    ``prepare`` gives what the form needs for an item (choices, starting values),
+    ``service_kwargs`` turns what was typed into the keywords of the step's
+    service, and ``done_message`` says what happened.
+    """
+
+    done = ""
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._style_widgets()
+
+    @classmethod
+    def prepare(cls, suggestion, target) -> tuple[dict, dict]:
+        """(keyword arguments of the form, initial values) for ``suggestion`` and its ``target``."""
+        return {}, {}
+
+    def service_kwargs(self) -> dict:
+        return dict(self.cleaned_data)
+
+    def done_message(self, result) -> str:
+        return str(self.done)
 
 
 class ObjectChoiceField(forms.TypedChoiceField):
@@ -84,25 +104,47 @@ class HandToRepresentativeForm(LoopForm):
         self.fields["representative"].set_objects(representatives)
         self.fields["category"].set_objects(categories)
 
+    @classmethod
+    def prepare(cls, suggestion, target):
+        representatives = loop_selectors.representative_choices(suggestion)
+        initial = {"category": suggestion.category_id}
+        default = loop_selectors.default_assessor_among(suggestion, representatives)
+        if default is not None:
+            initial["representative"] = default.pk
+        return {"representatives": representatives, "categories": list(active_categories())}, initial
+
+    def service_kwargs(self):
+        data = self.cleaned_data
+        return {**data, "urgency": data.get("urgency") or None}
+
+    def done_message(self, result):
+        return _("Handed to representative %(name)s.") % {"name": self.cleaned_data["representative"].name}
+
 
 class AnswerForm(LoopForm):
     answer = forms.CharField(label=_("Answer the citizen will read"), widget=_text(4), max_length=2000)
+    done = _("The answer has been released to the citizen.")
 
 
 class ReleaseForm(AnswerForm):
-    pass
+    @classmethod
+    def prepare(cls, suggestion, target):
+        return {}, {"answer": loop_selectors.lead_reply_text(suggestion)}
 
 
-class ReasonForm(LoopForm):
+class DeclineForm(LoopForm):
     reason = forms.CharField(label=_("Reason the citizen will read"), widget=_text(3), max_length=2000)
+    done = _("Declined; the reason has been sent to the citizen.")
 
 
-class NoteForm(LoopForm):
+class HandBackForm(LoopForm):
     note = forms.CharField(label=_("Note"), widget=_text(2), max_length=2000)
+    done = _("Handed back to the station staff.")
 
 
-class OptionalNoteForm(LoopForm):
+class ProposalForm(LoopForm):
     note = forms.CharField(label=_("Note"), widget=_text(2), max_length=2000, required=False)
+    done = _("Marked for a formal proposal.")
 
 
 class AssignForm(LoopForm):
@@ -124,6 +166,14 @@ class AssignForm(LoopForm):
         self.fields["lead_unit"].set_objects(units, label)
         self.fields["co_units"].set_objects(units, label)
 
+    @classmethod
+    def prepare(cls, suggestion, target):
+        return {"units": loop_selectors.unit_choices(suggestion)}, {}
+
+    def done_message(self, result):
+        units = [self.cleaned_data["lead_unit"], *self.cleaned_data["co_units"]]
+        return _("Assigned to %(units)s.") % {"units": "、".join(u.name for u in units)}
+
     def clean(self):
         data = super().clean()
         lead = data.get("lead_unit")
@@ -138,16 +188,39 @@ class FlagForm(LoopForm):
     )
     note = forms.CharField(label=_("Note"), required=False, widget=_text(2), max_length=2000)
 
+    @classmethod
+    def prepare(cls, suggestion, target):
+        return {}, {"flagged": "0" if suggestion.flagged else "1"}
+
+    def done_message(self, result):
+        if self.cleaned_data["flagged"]:
+            return _("Flagged for supervision (挂牌督办).")
+        return _("The flag has been removed.")
+
 
 # Steps on one assignment ---------------------------------------------------------------------
 
 
 class AssignmentForm(LoopForm):
+    """A unit's step on one assignment, named by a hidden field; the view finds it among the item's own."""
+
     assignment = forms.IntegerField(widget=forms.HiddenInput)
+
+    @classmethod
+    def prepare(cls, suggestion, target):
+        return {}, {"assignment": target.pk} if target is not None else {}
+
+    def service_kwargs(self):
+        return {name: value for name, value in self.cleaned_data.items() if name != "assignment"}
+
+
+class AcceptForm(AssignmentForm):
+    done = _("You accepted the assignment and are its responsible person.")
 
 
 class AssignmentReasonForm(AssignmentForm):
     reason = forms.CharField(label=_("Why it is misrouted"), widget=_text(2), max_length=2000)
+    done = _("The assignment has been returned.")
 
 
 class ReplyForm(AssignmentForm):
@@ -164,6 +237,8 @@ class ReplyForm(AssignmentForm):
         widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}),
     )
 
+    done = _("Your reply has been sent; the representative reviews it and releases the answer.")
+
     def clean_file(self):
         upload = self.cleaned_data.get("file")
         if not upload:
@@ -175,11 +250,16 @@ class ReplyForm(AssignmentForm):
 
 class OpinionForm(AssignmentForm):
     text = forms.CharField(label=_("Opinion of the co-unit"), widget=_text(4), max_length=5000)
+    done = _("Your opinion has been sent to the lead unit and the representative.")
+
+    def service_kwargs(self):
+        return {**super().service_kwargs(), "result": Reply.Result.OPINION}
 
 
 class ExtensionRequestForm(AssignmentForm):
     reason = forms.CharField(label=_("Why more time is needed"), widget=_text(2), max_length=2000)
     requested_due = forms.DateField(label=_("New deadline asked"), widget=DATE_WIDGET)
+    done = _("Your request for an extension awaits the committee's decision.")
 
     def clean_requested_due(self):
         due = self.cleaned_data["requested_due"]
@@ -194,6 +274,21 @@ class DecideExtensionForm(LoopForm):
     decision = forms.ChoiceField(choices=[(APPROVE, _("Approve")), (REFUSE, _("Refuse"))], widget=forms.HiddenInput)
     granted_due = forms.DateField(label=_("New deadline"), required=False, widget=DATE_WIDGET)
     note = forms.CharField(label=_("Note"), required=False, max_length=2000)
+
+    @classmethod
+    def prepare(cls, suggestion, target):
+        if target is None:
+            return {}, {}
+        return {}, {"request": target.pk, "granted_due": target.requested_due}
+
+    def service_kwargs(self):
+        data = self.cleaned_data
+        return {"approve": data["decision"] == self.APPROVE, "granted_due": data["granted_due"], "note": data["note"]}
+
+    def done_message(self, result):
+        if self.cleaned_data["decision"] == self.APPROVE:
+            return _("Extension approved: the new deadline is %(due)s.") % {"due": result.granted_due}
+        return _("Extension refused.")
 
 
 # The citizen's rating ------------------------------------------------------------------------
@@ -232,48 +327,12 @@ class RatingForm(forms.Form):
 
 # The factory ---------------------------------------------------------------------------------
 
-FORMS = {
-    Action.HAND_TO_REPRESENTATIVE: HandToRepresentativeForm,
-    Action.ANSWER_DIRECTLY: AnswerForm,
-    Action.ASSIGN: AssignForm,
-    Action.RELEASE: ReleaseForm,
-    Action.MARK_PROPOSAL: OptionalNoteForm,
-    Action.DECLINE: ReasonForm,
-    Action.HAND_BACK: NoteForm,
-    Action.FLAG: FlagForm,
-    Action.ACCEPT: AssignmentForm,
-    Action.REPLY: ReplyForm,
-    Action.OPINION: OpinionForm,
-    Action.REQUEST_EXTENSION: ExtensionRequestForm,
-    Action.RETURN_MISROUTED: AssignmentReasonForm,
-    Action.DECLINE_CO_ASSIGNMENT: AssignmentReasonForm,
-    Action.DECIDE_EXTENSION: DecideExtensionForm,
-}
-
 
 def action_form(action: str, suggestion, data=None, files=None, *, target=None, initial=None):
     """The form of ``action`` on ``suggestion`` (``target``: the assignment or extension request)."""
-    form_class = FORMS[action]
-    initial = dict(initial or {})
-    kwargs = {}
-    if action == Action.HAND_TO_REPRESENTATIVE:
-        representatives = loop_selectors.representative_choices(suggestion)
-        kwargs = {"representatives": representatives, "categories": list(active_categories())}
-        default = loop_selectors.default_assessor_among(suggestion, representatives)
-        if default is not None:
-            initial.setdefault("representative", default.pk)
-        initial.setdefault("category", suggestion.category_id)
-    elif action == Action.ASSIGN:
-        kwargs = {"units": loop_selectors.unit_choices(suggestion)}
-    elif action == Action.RELEASE:
-        initial.setdefault("answer", loop_selectors.lead_reply_text(suggestion))
-    elif action == Action.FLAG:
-        initial.setdefault("flagged", "0" if suggestion.flagged else "1")
-    elif action == Action.DECIDE_EXTENSION and target is not None:
-        initial.setdefault("request", target.pk)
-        initial.setdefault("granted_due", target.requested_due)
-    elif target is not None:
-        initial.setdefault("assignment", target.pk)
+    form_class = ACTIONS[action].form_class()
+    kwargs, prepared = form_class.prepare(suggestion, target)
+    initial = {**prepared, **(initial or {})}
     auto_id = f"{action}-{target.pk}-%s" if target is not None else f"{action}-%s"
     return form_class(data, files, initial=initial, auto_id=auto_id, **kwargs)
 

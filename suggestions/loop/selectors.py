@@ -20,7 +20,6 @@ from django.db.models import (
     QuerySet,
     Value,
     When,
-    prefetch_related_objects,
 )
 from django.http import Http404
 from django.utils import timezone
@@ -28,7 +27,6 @@ from django.utils import timezone
 from accounts import permissions
 from representatives.models import Representative
 from stations.models import ReceptionDay, Region
-from suggestions import selectors
 from suggestions.loop.supervision import GREEN, RED, YELLOW, colour
 from suggestions.models import (
     Assignment,
@@ -40,38 +38,22 @@ from suggestions.models import (
     Stage,
     Suggestion,
 )
-from suggestions.workflow import LABELS, Action, available_actions
+from suggestions.workflow import (
+    ACTIONS,
+    ASSIGNMENT_ACTIONS,
+    ASSIGNMENT_TRANSITIONS,
+    LABELS,
+    SUGGESTION_ACTIONS,
+    Action,
+    available_actions,
+    pick_assessor,
+)
+from suggestions.workflow import OPEN_ASSIGNMENT as OPEN
 
-OPEN = (Assignment.Status.PENDING, Assignment.Status.ACCEPTED)
 COLOUR_CSS = {GREEN: "text-bg-success", YELLOW: "text-bg-warning", RED: "text-bg-danger"}
 
 
 # Fetch and authorize -------------------------------------------------------------------------
-
-
-def _assignments_prefetch() -> Prefetch:
-    return Prefetch(
-        "assignments",
-        queryset=Assignment.objects.select_related("unit", "responsible")
-        .prefetch_related(
-            Prefetch("replies", queryset=Reply.objects.select_related("by").order_by("created_at", "id")),
-            Prefetch(
-                "extension_requests",
-                queryset=ExtensionRequest.objects.select_related("requested_by", "decided_by").order_by(
-                    "created_at", "id"
-                ),
-            ),
-        )
-        .order_by("created_at", "id"),
-    )
-
-
-def suggestion_for_user(user, code: str) -> Suggestion:
-    """The suggestion for the detail page and its actions, or 404, with assignments, replies and
-    extension requests prefetched. Handlers of an assigned unit are admitted by the permissions module."""
-    suggestion = selectors.suggestion_for_user(user, code)
-    prefetch_related_objects([suggestion], _assignments_prefetch())
-    return suggestion
 
 
 def notification_for_user(user, pk: int) -> Notification:
@@ -105,15 +87,15 @@ def representative_choices(suggestion: Suggestion) -> list[Representative]:
 
 
 def default_assessor_among(suggestion: Suggestion, representatives: list[Representative]):
-    """:func:`suggestions.loop.actions.default_assessor` read from :func:`representative_choices`, with no query:
-    the addressed representative, else the first on duty today, else the station's head."""
+    """The default assessor (:func:`suggestions.workflow.pick_assessor`) read from :func:`representative_choices`,
+    with no query."""
     by_pk = {r.pk: r for r in representatives}
-    if suggestion.representative_id:
-        return by_pk.get(suggestion.representative_id)
     on_duty = sorted((r for r in representatives if r.on_duty_today), key=lambda r: r.pk)
-    if on_duty:
-        return on_duty[0]
-    return by_pk.get(suggestion.station.head_id)
+    return pick_assessor(
+        addressed=by_pk.get(suggestion.representative_id),
+        first_on_duty=on_duty[0] if on_duty else None,
+        head=by_pk.get(suggestion.station.head_id),
+    )
 
 
 def unit_choices(suggestion: Suggestion) -> list[HandlingUnit]:
@@ -128,10 +110,7 @@ def unit_choices(suggestion: Suggestion) -> list[HandlingUnit]:
 
 
 def default_assessors(suggestions) -> dict[int, Representative | None]:
-    """:func:`suggestions.loop.actions.default_assessor` for many items at once, in at most one query.
-
-    The addressed representative, else the first on duty at the station today, else the station's head.
-    """
+    """The default assessor (:func:`suggestions.workflow.pick_assessor`) of each item, in at most one query."""
     result: dict[int, Representative | None] = {}
     need_duty = [s for s in suggestions if not s.representative_id]
     duty: dict[int, Representative] = {}
@@ -144,10 +123,8 @@ def default_assessors(suggestions) -> dict[int, Representative | None]:
             if first is not None:
                 duty[day.station_id] = first
     for s in suggestions:
-        if s.representative_id:
-            result[s.pk] = s.representative
-        else:
-            result[s.pk] = duty.get(s.station_id) or s.station.head
+        addressed = s.representative if s.representative_id else None
+        result[s.pk] = pick_assessor(addressed=addressed, first_on_duty=duty.get(s.station_id), head=s.station.head)
     return result
 
 
@@ -322,57 +299,29 @@ def notifications_for(user) -> QuerySet:
 
 # The detail page -----------------------------------------------------------------------------
 
-# Actions on the item as a whole, in the order the panel offers them.
-SUGGESTION_ACTIONS = (
-    Action.HAND_TO_REPRESENTATIVE,
-    Action.ANSWER_DIRECTLY,
-    Action.ASSIGN,
-    Action.RELEASE,
-    Action.MARK_PROPOSAL,
-    Action.DECLINE,
-    Action.HAND_BACK,
-    Action.FLAG,
-)
-# Actions on one assignment, offered inside its card to the handlers of its unit.
-ASSIGNMENT_ACTIONS = (
-    Action.ACCEPT,
-    Action.REPLY,
-    Action.OPINION,
-    Action.REQUEST_EXTENSION,
-    Action.RETURN_MISROUTED,
-    Action.DECLINE_CO_ASSIGNMENT,
-)
-
-
 def assignment_actions_for(assignment: Assignment, available: set[str], my_units: set[int]) -> list[str]:
-    """Which of the unit's actions this assignment offers the user now."""
-    if assignment.unit_id not in my_units or assignment.status not in OPEN:
+    """Which of the units' steps this assignment offers the user now: those its status allows (the
+    assignment-status table), for its role (lead or co-unit), less those with nothing left to do."""
+    if assignment.unit_id not in my_units:
         return []
     lead = assignment.role == Assignment.Role.LEAD
-    pending = assignment.status == Assignment.Status.PENDING
-    wanted = []
-    if pending:
-        wanted.append(Action.ACCEPT)
-    else:
-        wanted.append(Action.REPLY if lead else Action.OPINION)
-    if not any(r.status == ExtensionRequest.Status.PENDING for r in assignment.extension_requests.all()):
-        wanted.append(Action.REQUEST_EXTENSION)
-    wanted.append(Action.RETURN_MISROUTED if lead else Action.DECLINE_CO_ASSIGNMENT)
-    return [a for a in wanted if a in available]
+    return [
+        action
+        for action in ASSIGNMENT_ACTIONS
+        if action in available
+        and (assignment.status, action) in ASSIGNMENT_TRANSITIONS
+        and ACTIONS[action].lead in (None, lead)
+        and (ACTIONS[action].offered is None or ACTIONS[action].offered(assignment))
+    ]
 
 
 def suggestion_actions_for(suggestion: Suggestion, available: set[str]) -> list[str]:
-    """Which of the item-wide actions to offer: the table's, less those with nothing left to do."""
-    offered = []
-    for action in SUGGESTION_ACTIONS:
-        if action not in available:
-            continue
-        if action == Action.MARK_PROPOSAL and suggestion.marked_for_proposal:
-            continue
-        if action == Action.RELEASE and suggestion.answer_released_at is not None:
-            continue
-        offered.append(action)
-    return offered
+    """Which of the item-wide steps to offer: the table's, less those with nothing left to do."""
+    return [
+        action
+        for action in SUGGESTION_ACTIONS
+        if action in available and (ACTIONS[action].offered is None or ACTIONS[action].offered(suggestion))
+    ]
 
 
 def lead_reply_text(suggestion: Suggestion) -> str:

@@ -26,9 +26,9 @@ from core import workdays
 from core.i18n import in_portal_language
 from suggestions.loop import notifications
 from suggestions.models import Assignment, Event, HandlingUnit, Notification, Suggestion, Supervision
+from suggestions.workflow import OPEN_ASSIGNMENT as OPEN
 
 REMIND_BEFORE_DAYS = 3
-OPEN = (Assignment.Status.PENDING, Assignment.Status.ACCEPTED)
 
 GREEN, YELLOW, RED = "green", "yellow", "red"
 

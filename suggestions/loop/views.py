@@ -29,13 +29,13 @@ from core import workdays
 from core.files import private_file_response
 from core.middleware import body_limit
 from core.pagination import paginate
-from suggestions import views
+from suggestions import selectors, views
 from suggestions.loop import actions as loop
 from suggestions.loop import forms as loop_forms
 from suggestions.loop import selectors as loop_selectors
-from suggestions.models import Reply, Stage
+from suggestions.models import Stage
 from suggestions.selectors import active_categories
-from suggestions.workflow import Action, allowed, may_act
+from suggestions.workflow import ACTIONS, ASSIGNMENT, EXTENSION, SUGGESTION, Action, allowed, may_act
 
 PER_PAGE = 20
 CALENDAR_LOOKAHEAD = dt.timedelta(days=60)
@@ -129,9 +129,10 @@ def supervision(request):
 
 def _target(suggestion, action: str, post):
     """The assignment or extension request a step is about; it must belong to this suggestion (else 404)."""
-    if action == Action.DECIDE_EXTENSION:
+    on = ACTIONS[action].on
+    if on == EXTENSION:
         name, candidates = "request", [r for a in suggestion.assignments.all() for r in a.extension_requests.all()]
-    elif action in loop_selectors.ASSIGNMENT_ACTIONS:
+    elif on == ASSIGNMENT:
         name, candidates = "assignment", list(suggestion.assignments.all())
     else:
         return None
@@ -145,72 +146,16 @@ def _target(suggestion, action: str, post):
     raise Http404(f"no such {name} on this suggestion")
 
 
-def _run(action: str, suggestion, target, data, user) -> str:
-    """Call the loop service of ``action``; returns the message shown on success."""
-    if action == Action.HAND_TO_REPRESENTATIVE:
-        loop.suggestion_hand_to_representative(
-            suggestion=suggestion,
-            by=user,
-            representative=data["representative"],
-            category=data["category"],
-            urgency=data.get("urgency") or None,
-            note=data["note"],
-        )
-        return _("Handed to representative %(name)s.") % {"name": data["representative"].name}
-    if action == Action.ANSWER_DIRECTLY:
-        loop.suggestion_answer_directly(suggestion=suggestion, by=user, answer=data["answer"])
-        return _("The answer has been released to the citizen.")
-    if action == Action.ASSIGN:
-        loop.suggestion_assign(
-            suggestion=suggestion,
-            by=user,
-            lead_unit=data["lead_unit"],
-            co_units=data["co_units"],
-            instructions=data["instructions"],
-        )
-        units = [data["lead_unit"], *data["co_units"]]
-        return _("Assigned to %(units)s.") % {"units": "、".join(u.name for u in units)}
-    if action == Action.RELEASE:
-        loop.suggestion_release(suggestion=suggestion, by=user, answer=data["answer"])
-        return _("The answer has been released to the citizen.")
-    if action == Action.MARK_PROPOSAL:
-        loop.suggestion_mark_proposal(suggestion=suggestion, by=user, note=data["note"])
-        return _("Marked for a formal proposal.")
-    if action == Action.DECLINE:
-        loop.suggestion_decline(suggestion=suggestion, by=user, reason=data["reason"])
-        return _("Declined; the reason has been sent to the citizen.")
-    if action == Action.HAND_BACK:
-        loop.suggestion_hand_back(suggestion=suggestion, by=user, note=data["note"])
-        return _("Handed back to the station staff.")
-    if action == Action.FLAG:
-        loop.suggestion_flag(suggestion=suggestion, by=user, flagged=data["flagged"], note=data["note"])
-        return _("Flagged for supervision (挂牌督办).") if data["flagged"] else _("The flag has been removed.")
-    if action == Action.ACCEPT:
-        loop.assignment_accept(assignment=target, by=user)
-        return _("You accepted the assignment and are its responsible person.")
-    if action == Action.REPLY:
-        loop.assignment_reply(assignment=target, by=user, result=data["result"], text=data["text"], file=data["file"])
-        return _("Your reply has been sent; the representative reviews it and releases the answer.")
-    if action == Action.OPINION:
-        loop.assignment_reply(assignment=target, by=user, result=Reply.Result.OPINION, text=data["text"])
-        return _("Your opinion has been sent to the lead unit and the representative.")
-    if action == Action.REQUEST_EXTENSION:
-        loop.assignment_request_extension(
-            assignment=target, by=user, reason=data["reason"], requested_due=data["requested_due"]
-        )
-        return _("Your request for an extension awaits the committee's decision.")
-    if action in (Action.RETURN_MISROUTED, Action.DECLINE_CO_ASSIGNMENT):
-        loop.assignment_return(assignment=target, by=user, reason=data["reason"])
-        return _("The assignment has been returned.")
-    if action == Action.DECIDE_EXTENSION:
-        approve = data["decision"] == loop_forms.DecideExtensionForm.APPROVE
-        request = loop.extension_decide(
-            request=target, by=user, approve=approve, granted_due=data["granted_due"], note=data["note"]
-        )
-        if approve:
-            return _("Extension approved: the new deadline is %(due)s.") % {"due": request.granted_due}
-        return _("Extension refused.")
-    raise Http404("unknown action")
+# What each kind of step's service is given as the thing it acts on.
+_TARGET_KEYWORD = {SUGGESTION: "suggestion", ASSIGNMENT: "assignment", EXTENSION: "request"}
+
+
+def _run(action: str, suggestion, target, form, user) -> str:
+    """Call the step's service (``workflow.ACTIONS``) with what the form holds; returns the message shown."""
+    step = ACTIONS[action]
+    acted_on = suggestion if step.on == SUGGESTION else target
+    result = step.service()(**{_TARGET_KEYWORD[step.on]: acted_on}, by=user, **form.service_kwargs())
+    return form.done_message(result)
 
 
 def _refused(request, suggestion, action: str, outcome: str, reason: str = "") -> None:
@@ -233,9 +178,9 @@ def _act_page(request, code, action):
 @require_POST
 def act(request, code, action):
     """``/suggestions/<code>/act/<action>/``: one step of the loop, through its service."""
-    if action not in loop_forms.FORMS:
+    if action not in ACTIONS or not ACTIONS[action].form:
         raise Http404("unknown action")
-    suggestion = loop_selectors.suggestion_for_user(request.user, code)
+    suggestion = selectors.suggestion_for_user(request.user, code, with_assignments=True)
     back = _safe_next(request, suggestion.get_absolute_url())
     if not may_act(request.user, suggestion, action):
         _refused(request, suggestion, action, audit.AuditOutcome.DENIED)
@@ -255,7 +200,7 @@ def act(request, code, action):
         bound = loop_forms.Bound(action=action, target_pk=target.pk if target is not None else None, form=form)
         return views.render_detail(request, suggestion, bound=bound, status=400)
     try:
-        done = _run(action, suggestion, target, form.cleaned_data, request.user)
+        done = _run(action, suggestion, target, form, request.user)
     except PermissionDenied:
         _refused(request, suggestion, action, audit.AuditOutcome.DENIED)
         raise
@@ -274,7 +219,7 @@ def act(request, code, action):
 @require_POST
 def unlock_rating(request, code):
     """Let the citizen rate with the phone's digits again: the station's staff or the committee, after a call."""
-    suggestion = loop_selectors.suggestion_for_user(request.user, code)
+    suggestion = selectors.suggestion_for_user(request.user, code, with_assignments=True)
     if not may_act(request.user, suggestion, Action.UNLOCK_RATING):
         raise PermissionDenied(_("Only the station's staff or the committee may unlock rating."))
     try:
@@ -318,7 +263,7 @@ def notifications_read_all(request):
 @require_GET
 def reply_file(request, code, pk):
     """The document a unit attached to its reply, for those who may see the suggestion (404 otherwise)."""
-    suggestion = loop_selectors.suggestion_for_user(request.user, code)
+    suggestion = selectors.suggestion_for_user(request.user, code, with_assignments=True)
     reply = next((r for a in suggestion.assignments.all() for r in a.replies.all() if r.pk == pk and r.file), None)
     if reply is None:
         raise Http404("no such reply file")

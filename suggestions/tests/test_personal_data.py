@@ -17,7 +17,7 @@ from core import crypto, ratelimit
 from core.sms import LoggingSmsBackend
 from devtools.testing import factories as f
 from stations.models import ReceptionDay, Visit
-from suggestions.intake import personal_data, services
+from suggestions.intake import fast_write, personal_data
 from suggestions.models import Event, Outcome, Stage, Suggestion
 from suggestions.reception.services import visit_log
 
@@ -60,7 +60,7 @@ def test_a_citizens_submission_stores_ciphertext_not_the_number(client, world, d
     # On PostgreSQL this is the hand-built one-statement insert, which skips the preparation of values it
     # believes plain: the encrypted fields must not be among them.
     with (
-        mock.patch.object(services, "insert_with_event", wraps=services.insert_with_event) as one_statement,
+        mock.patch.object(fast_write, "insert_with_event", wraps=fast_write.insert_with_event) as one_statement,
         django_capture_on_commit_callbacks(execute=True),
     ):
         response = submit(client, world, submitter_name="王秀英", submitter_phone="139 1234 5678", consent="on")
