@@ -104,6 +104,45 @@ def has_role(user, role: str) -> bool:
     return role in roles(user)
 
 
+# Pages by role: each page that is for some roles only asks one of these --------------------------
+
+
+def _any_role(user, *wanted) -> bool:
+    return bool(roles(user) & set(wanted))
+
+
+def may_keep_stations(user) -> bool:
+    """The stations' own pages (their list, offline entry, registers, a station's dashboard): staff and committees."""
+    return _any_role(user, Role.STATION_STAFF, Role.COMMITTEE_ADMIN)
+
+
+def may_supervise(user) -> bool:
+    """The committee's pages: the dashboard, supervision, posters by region, the ranking."""
+    return has_role(user, Role.COMMITTEE_ADMIN)
+
+
+def may_list_units(user) -> bool:
+    """The handling units list: the committee's units, or a handler's own."""
+    return _any_role(user, Role.COMMITTEE_ADMIN, Role.UNIT_HANDLER)
+
+
+def may_see_activities(user) -> bool:
+    """Activities of representatives: staff, the representatives themselves, committees."""
+    return _any_role(user, Role.STATION_STAFF, Role.REPRESENTATIVE, Role.COMMITTEE_ADMIN)
+
+
+def may_use_station_inbox(user) -> bool:
+    return has_role(user, Role.STATION_STAFF)
+
+
+def may_use_representative_inbox(user) -> bool:
+    return has_role(user, Role.REPRESENTATIVE)
+
+
+def may_use_unit_inbox(user) -> bool:
+    return has_role(user, Role.UNIT_HANDLER)
+
+
 # Administrator duties (三员分立) ---------------------------------------------------
 #
 # A duty's Django permissions come from the table below and from nothing else: the
@@ -359,7 +398,7 @@ def can_manage_station(user, station) -> bool:
 
 def may_list_representatives(user) -> bool:
     """The staff list of representatives is for station staff and committee admins."""
-    return bool(roles(user) & {Role.STATION_STAFF, Role.COMMITTEE_ADMIN})
+    return may_keep_stations(user)
 
 
 def listed_representatives_q(user) -> Q:
@@ -400,7 +439,7 @@ def can_manage_representative(user, representative) -> bool:
 
 
 def can_download_region_posters(user, region) -> bool:
-    return has_role(user, Role.COMMITTEE_ADMIN) and region_in_scope(user, region)
+    return may_supervise(user) and region_in_scope(user, region)
 
 
 def may_edit_shared_registries(user) -> bool:
@@ -514,7 +553,7 @@ def visible_suggestions_q(user) -> Q:
 
 def may_use_suggestion_list(user) -> bool:
     """The list of suggestions is for those who collect, triage and supervise; handlers work from their inbox."""
-    return bool(roles(user) & {Role.STATION_STAFF, Role.REPRESENTATIVE, Role.COMMITTEE_ADMIN})
+    return _any_role(user, Role.STATION_STAFF, Role.REPRESENTATIVE, Role.COMMITTEE_ADMIN)
 
 
 def can_see_suggestion(user, suggestion) -> bool:
@@ -602,4 +641,4 @@ def can_see_performance(user, representative) -> bool:
 
 
 def may_rank_representatives(user) -> bool:
-    return has_role(user, Role.COMMITTEE_ADMIN)
+    return may_supervise(user)

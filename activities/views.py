@@ -29,12 +29,8 @@ from .models import ActivityPhoto, ScoringRule
 PHOTO_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp", "gif": "image/gif"}
 
 
-def _may_see_activities(user) -> bool:
-    return bool(permissions.roles(user) & {"station_staff", "representative", "committee_admin"})
-
-
 def activity_list(request):
-    if not _may_see_activities(request.user):
+    if not permissions.may_see_activities(request.user):
         raise PermissionDenied(_("Activities are for station staff, representatives and committee admins."))
     form = ActivityFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}

@@ -12,12 +12,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts import permissions
-from accounts.models import Role
 from activities.models import Activity
 from audit import services as audit
 from core.pagination import paginate, querystring_without_page
-from stations.models import Region, StandardItem, Station
-from stations.selectors import managed_station_choices, managed_stations, station_directory, upcoming_reception_days
+from stations.models import StandardItem, Station
+from stations.selectors import (
+    managed_station_choices,
+    managed_stations,
+    station_directory,
+    supervised_regions,
+    upcoming_reception_days,
+)
 from suggestions.listing import list_queryset
 from suggestions.models import Category
 
@@ -42,15 +47,10 @@ def home(request):
 
 def committee_dashboard(request):
     """What a committee admin opens every morning: figures, boards and charts for their region subtree."""
-    if not permissions.has_role(request.user, Role.COMMITTEE_ADMIN):
+    if not permissions.may_supervise(request.user):
         raise PermissionDenied(_("The dashboard is for committee admins."))
     today = timezone.localdate()
-    regions = list(
-        Region.objects.filter(permissions.visible_regions_q(request.user))
-        .exclude(level=Region.Level.VILLAGE)
-        .only("pk", "name", "path", "full_name")
-        .order_by("path")
-    )
+    regions = list(supervised_regions(request.user).only("pk", "name", "path", "full_name"))
     # One read for both: every category's name (a retired category's items keep theirs), the filter offers those in use.
     categories = list(Category.objects.only("pk", "name", "is_active", "order"))
     in_use = [c for c in categories if c.is_active]
@@ -152,7 +152,7 @@ def _register_scope(request):
 
 
 def _require_books(user):
-    if not permissions.roles(user) & {Role.STATION_STAFF, Role.COMMITTEE_ADMIN}:
+    if not permissions.may_keep_stations(user):
         raise PermissionDenied(_("The registers are kept by station staff and committee admins."))
 
 

@@ -146,3 +146,13 @@ def upcoming_reception_days(station: Station, limit: int = 5) -> list[ReceptionD
         .prefetch_related("on_duty")
         .order_by("date", "start_time")[:limit]
     )
+
+
+def supervised_regions(user) -> QuerySet:
+    """The regions a committee admin supervises, down to townships and streets (what filters and poster
+    downloads offer; villages are too many to list)."""
+    return (
+        Region.objects.filter(permissions.visible_regions_q(user))
+        .exclude(level=Region.Level.VILLAGE)
+        .order_by("path")
+    )

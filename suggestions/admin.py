@@ -10,8 +10,6 @@ admins configure — categories, deadline policies and the working-day calendar
 
 from django.contrib import admin
 from django.db import transaction
-from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts import permissions
@@ -20,6 +18,7 @@ from audit import services as audit
 from core import workdays
 from core.sms import mask_phone
 from stations.models import Region
+from suggestions.intake import services
 from suggestions.models import (
     Assignment,
     Attachment,
@@ -244,15 +243,8 @@ class SuggestionAdmin(SuggestionScopedAdmin):
 
     def save_model(self, request, obj, form, change):
         # Not obj.save(): only the corrected field is written, and the timeline says who changed it.
-        if not form.changed_data:
-            return
-        Suggestion.objects.filter(pk=obj.pk).update(category=obj.category, updated_at=timezone.now())
-        Event.objects.create(
-            suggestion=obj,
-            kind=Event.Kind.EDITED,
-            actor=request.user,
-            note=_("Category set to “%(category)s” in the admin.") % {"category": obj.category or "—"},
-        )
+        if form.changed_data:
+            services.suggestion_set_category(suggestion=obj, category=obj.category, by=request.user)
 
 
 @admin.register(Attachment)

@@ -20,7 +20,7 @@ from suggestions.workflow import Action, may_act
 
 def unit_list(request):
     """Handling units: a committee admin's region, or a handler's own units."""
-    if not permissions.roles(request.user) & {"committee_admin", "unit_handler"}:
+    if not permissions.may_list_units(request.user):
         raise PermissionDenied(_("The handling units list is for committee admins and unit handlers."))
     query = request.GET.get("q", "").strip()[:50]
     page = paginate(request, selectors.units_for_user(request.user, query=query), per_page=30)
@@ -88,8 +88,7 @@ def suggestion_list(request, export: str = ""):
             "filtered": any(v for k, v in vars(filters).items() if k != "include_merged"),
             "drill_down": _drill_down_chips(form, filters),
             "station_options": select_options(stations.values_list("pk", "name"), request.GET.get("station", "")),
-            "can_enter": permissions.has_role(request.user, "station_staff")
-            or permissions.has_role(request.user, "committee_admin"),
+            "can_enter": permissions.may_keep_stations(request.user),
         },
     )
 

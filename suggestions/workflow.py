@@ -278,7 +278,7 @@ def actor_kinds(user, suggestion) -> set[str]:
         return set()
     kinds = set()
     staff = suggestion.station_id in permissions.staff_station_ids(user)
-    committee = permissions.has_role(user, "committee_admin") and permissions.region_in_scope(user, suggestion.region)
+    committee = permissions.may_supervise(user) and permissions.region_in_scope(user, suggestion.region)
     if staff or committee:
         kinds.add(STAFF)
     if committee:

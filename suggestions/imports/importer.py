@@ -15,10 +15,13 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import uuid
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import storages
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -528,14 +531,44 @@ STASH_DIR = "imports"
 STASH_KEEP = dt.timedelta(days=1)
 
 
+def _stash_path(token: str) -> str:
+    return f"{STASH_DIR}/{token}.xlsx"
+
+
+def stash_keep(*, station, by, data: bytes) -> str:
+    """Keep a checked register until it is confirmed; returns the token that names it.
+
+    Raises ``PermissionDenied`` unless ``by`` may enter suggestions for the station.
+    """
+    if not permissions.can_enter_suggestions(by, station):
+        raise PermissionDenied(_("You may not import suggestions for this station."))
+    token = uuid.uuid4().hex
+    storages["private"].save(_stash_path(token), ContentFile(data))
+    return token
+
+
+def stash_take(token: str) -> bytes | None:
+    """The register kept under ``token``, removed as it is read (a checked file is used once); None if gone."""
+    storage = storages["private"]
+    path = _stash_path(token)
+    if not storage.exists(path):
+        return None
+    with storage.open(path, "rb") as stored:
+        data = stored.read()
+    storage.delete(path)
+    return data
+
+
+def stash_drop(token: str) -> None:
+    storages["private"].delete(_stash_path(token))
+
+
 def purge_stale_stashes(now: dt.datetime | None = None) -> int:
     """Delete uploaded registers left waiting for confirmation longer than a day (beat, hourly).
 
     A preview that is confirmed or cancelled removes its file at once; one whose page
     was simply closed would otherwise keep a citizen-data spreadsheet on disk for good.
     """
-    from django.core.files.storage import storages
-
     storage = storages["private"]
     now = now or timezone.now()
     try:

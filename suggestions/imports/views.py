@@ -10,8 +10,6 @@ import uuid
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
-from django.core.files.storage import storages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -47,16 +45,10 @@ def _session_key(station) -> str:
     return f"suggestion_import:{station.pk}"
 
 
-def _stash_path(token: str) -> str:
-    return f"{importer.STASH_DIR}/{token}.xlsx"
-
-
 def _stash(request, station, data: bytes) -> None:
     """Keep a checked file for confirmation, replacing any earlier one of this station."""
     _discard(request, station)
-    token = uuid.uuid4().hex
-    storages["private"].save(_stash_path(token), ContentFile(data))
-    request.session[_session_key(station)] = token
+    request.session[_session_key(station)] = importer.stash_keep(station=station, by=request.user, data=data)
 
 
 def _stashed_token(request, station) -> str | None:
@@ -71,7 +63,7 @@ def _discard(request, station) -> None:
     token = _stashed_token(request, station)
     request.session.pop(_session_key(station), None)
     if token:
-        storages["private"].delete(_stash_path(token))
+        importer.stash_drop(token)
 
 
 def _done_url(station) -> str:
@@ -138,15 +130,12 @@ def register_confirm(request, code):
     station = station_for_manager(request.user, code)
     upload_url = reverse("imports:upload", args=[station.code])
     token = _stashed_token(request, station)
-    storage = storages["private"]
-    if token is None or not storage.exists(_stash_path(token)):
-        request.session.pop(_session_key(station), None)
+    request.session.pop(_session_key(station), None)
+    # Whatever happens now, this file is used once.
+    data = importer.stash_take(token) if token else None
+    if data is None:
         messages.error(request, _("There is no checked file to import. Upload the register again."))
         return redirect(upload_url)
-    with storage.open(_stash_path(token), "rb") as stored:
-        data = stored.read()
-    # Whatever happens now, this file is used once.
-    _discard(request, station)
     try:
         preview = importer.parse_register(data)
     except importer.ImportFileError as exc:

@@ -165,6 +165,26 @@ def _insert_with_attachments(values: dict, event_values: dict, attachments) -> S
 
 
 @in_portal_language
+@transaction.atomic
+def suggestion_set_category(*, suggestion: Suggestion, category, by) -> Suggestion:
+    """Correct an item's category (from the admin); only that field is written, and the timeline says who.
+
+    Raises ``PermissionDenied`` unless ``by`` may see the item and is a committee admin of its region.
+    """
+    if not (permissions.can_see_suggestion(by, suggestion) and permissions.region_in_scope(by, suggestion.region)):
+        raise PermissionDenied(_("You may not correct this suggestion."))
+    Suggestion.objects.filter(pk=suggestion.pk).update(category=category, updated_at=timezone.now())
+    suggestion.category = category
+    Event.objects.create(
+        suggestion=suggestion,
+        kind=Event.Kind.EDITED,
+        actor=by,
+        note=_("Category set to “%(category)s” in the admin.") % {"category": category or "—"},
+    )
+    return suggestion
+
+
+@in_portal_language
 def suggestion_merge(*, duplicate: Suggestion, original: Suggestion, by) -> Suggestion:
     """Link ``duplicate`` to ``original`` (汇总梳理); the duplicate is closed and stops counting.
 

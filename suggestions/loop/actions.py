@@ -339,7 +339,7 @@ def _unit_step(assignment: Assignment, action: str, *, by, note="", public_text=
 def _require_handler(by, assignment: Assignment) -> None:
     if assignment.unit_id in permissions.handling_unit_ids(by):
         return
-    if permissions.has_role(by, "committee_admin") and permissions.region_in_scope(by, assignment.suggestion.region):
+    if permissions.may_supervise(by) and permissions.region_in_scope(by, assignment.suggestion.region):
         return
     raise PermissionDenied(_("Only a handler of %(unit)s may do this.") % {"unit": assignment.unit.name})
 

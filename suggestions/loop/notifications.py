@@ -19,9 +19,11 @@ import logging
 from celery import current_app
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core import resilience
 from suggestions.models import Notification
@@ -160,3 +162,15 @@ def notify_committee(suggestion, template, **extra) -> None:
         .values_list("pk", flat=True)
     )
     _schedule(list(ids), _text(template, suggestion, **extra), suggestion.get_absolute_url())
+
+
+def notification_mark_read(*, notification: Notification, by) -> None:
+    """The reader opened it. Only its own user may; a second mark changes nothing."""
+    if notification.user_id != by.pk:
+        raise PermissionDenied(_("This notification is someone else's."))
+    Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=timezone.now())
+
+
+def notifications_mark_all_read(*, user) -> int:
+    """Every unread notification of ``user``, read; returns how many."""
+    return Notification.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())

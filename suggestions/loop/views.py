@@ -23,7 +23,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts import permissions
-from accounts.models import Role
 from audit import services as audit
 from core import workdays
 from core.files import private_file_response
@@ -32,6 +31,7 @@ from core.pagination import paginate
 from suggestions import selectors, views
 from suggestions.loop import actions as loop
 from suggestions.loop import forms as loop_forms
+from suggestions.loop import notifications
 from suggestions.loop import selectors as loop_selectors
 from suggestions.models import Stage
 from suggestions.selectors import active_categories
@@ -41,8 +41,8 @@ PER_PAGE = 20
 CALENDAR_LOOKAHEAD = dt.timedelta(days=60)
 
 
-def _require_role(user, role: str, message: str) -> None:
-    if not permissions.has_role(user, role):
+def _require(allowed: bool, message: str) -> None:
+    if not allowed:
         raise PermissionDenied(message)
 
 
@@ -60,7 +60,7 @@ def _safe_next(request, default: str) -> str:
 
 def station_inbox(request):
     """Station staff: items to check and hand to a representative, and unit answers to release."""
-    _require_role(request.user, Role.STATION_STAFF, _("The station inbox is for station staff."))
+    _require(permissions.may_use_station_inbox(request.user), _("The station inbox is for station staff."))
     page = paginate(request, loop_selectors.station_inbox(request.user), per_page=PER_PAGE)
     rows = loop_selectors.station_inbox_rows(page)
     to_hand = [s for s in rows if s.stage == Stage.COLLECT]
@@ -80,21 +80,23 @@ def station_inbox(request):
 
 def representative_inbox(request):
     """A representative: items to assess (reopened ones with their redo count) and answers to release."""
-    _require_role(request.user, Role.REPRESENTATIVE, _("The representative inbox is for representatives."))
+    _require(
+        permissions.may_use_representative_inbox(request.user), _("The representative inbox is for representatives.")
+    )
     page = paginate(request, loop_selectors.representative_inbox(request.user), per_page=PER_PAGE)
     return render(request, "loop/representative_inbox.html", {"page": page})
 
 
 def unit_inbox(request):
     """A unit handler: open assignments of their units, those to accept first, then by deadline."""
-    _require_role(request.user, Role.UNIT_HANDLER, _("The unit inbox is for handlers of handling units."))
+    _require(permissions.may_use_unit_inbox(request.user), _("The unit inbox is for handlers of handling units."))
     page = paginate(request, loop_selectors.unit_inbox(request.user), per_page=PER_PAGE)
     return render(request, "loop/unit_inbox.html", {"page": page, "rows": loop_selectors.paint_page(page)})
 
 
 def supervision(request):
     """Committee admins: overdue assignments, extension requests, flagged items, items under supervision."""
-    _require_role(request.user, Role.COMMITTEE_ADMIN, _("The supervision list is for committee admins."))
+    _require(permissions.may_supervise(request.user), _("The supervision list is for committee admins."))
     today = timezone.localdate()
     tab = request.GET.get("tab", "overdue")
     if tab not in loop_selectors.SUPERVISION_TABS:
@@ -243,8 +245,7 @@ def notification_list(request):
 def notification_read(request, pk):
     """Mark one notification read; with ``open`` set, go on to the page it is about."""
     notification = loop_selectors.notification_for_user(request.user, pk)
-    if notification.read_at is None:
-        type(notification).objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=timezone.now())
+    notifications.notification_mark_read(notification=notification, by=request.user)
     if request.POST.get("open") and notification.url:
         target = notification.url
         if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
@@ -254,7 +255,7 @@ def notification_read(request, pk):
 
 @require_POST
 def notifications_read_all(request):
-    count = request.user.notifications.filter(read_at__isnull=True).update(read_at=timezone.now())
+    count = notifications.notifications_mark_all_read(user=request.user)
     if count:
         messages.success(request, _("All notifications are marked as read."))
     return redirect(reverse("loop:notifications"))
