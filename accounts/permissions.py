@@ -13,6 +13,8 @@ from django.db.models import CharField, Q, Value
 from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
 
+from core.sms import mask_phone
+
 from .models import AdminDuty, Role
 
 _CACHE_ATTR = "_liaison_role_cache"
@@ -65,6 +67,11 @@ def _links(user) -> dict:
                 links["units"].append(int(value))
     cache["links"] = links
     return links
+
+
+def figures_scope(user) -> str:
+    """What a committee admin's kept figures depend on: the region subtrees they supervise (core.kept's key)."""
+    return "*" if user.is_superuser else ",".join(sorted(committee_region_paths(user)))
 
 
 def committee_region_paths(user) -> list[str]:
@@ -604,8 +611,6 @@ def full_phone_q(user) -> Q:
 
 def phone_shown_to(user, record, phone: str) -> str:
     """The phone number as this user may see it on ``record``: in full, or masked."""
-    from core.sms import mask_phone
-
     return phone if may_see_full_phone(user, record) else mask_phone(phone)
 
 

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from accounts import permissions
 from audit import services as audit
 from core.files import private_file_response
-from core.kept import kept, scope_of
+from core.kept import kept
 from core.pagination import paginate, querystring_without_page
 from representatives.models import Representative
 from stations.models import ReceptionDay
@@ -122,7 +122,7 @@ def activity_photo(request, pk):
 def _kept_scores(request, reps, period, data):
     """Scores of the ranking, kept like the dashboard's figures (counting 2,000 representatives' year takes seconds)."""
     group = data.get("group")
-    parts = (scope_of(request.user), period.key, data.get("level", ""), group.pk if group else None)
+    parts = (permissions.figures_scope(request.user), period.key, data.get("level", ""), group.pk if group else None)
     return kept(
         "ranking",
         (*parts, timezone.localdate().isoformat()),

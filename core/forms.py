@@ -1,5 +1,6 @@
 """What every form of the portal shares."""
 
+from django import forms
 from django.forms import BoundField
 
 
@@ -17,3 +18,23 @@ class MarkedBoundField(BoundField):
             classes = attrs.get("class", (widget or self.field.widget).attrs.get("class", ""))
             attrs["class"] = f"{classes} is-invalid".strip()
         return attrs
+
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class BootstrapMixin:
+    """Bootstrap 5 classes on every widget, and ``is-invalid`` on those whose field got an error."""
+
+    bound_field_class = MarkedBoundField
+
+    def _style_widgets(self):
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, (forms.CheckboxInput, forms.CheckboxSelectMultiple, forms.RadioSelect)):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select):
+                css = "form-select"
+            else:
+                css = "form-control"
+            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()

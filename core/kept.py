@@ -25,10 +25,3 @@ def kept(namespace: str, parts, compute, *, refresh: bool = False):
         value = compute()
         resilience.cache_set(key, value, seconds)
     return value
-
-
-def scope_of(user) -> str:
-    """What a committee admin's figures depend on: the region subtrees they supervise."""
-    from accounts import permissions
-
-    return "*" if user.is_superuser else ",".join(sorted(permissions.committee_region_paths(user)))

@@ -1,6 +1,7 @@
 import logging
 import sys
 
+from celery import current_app
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
@@ -34,10 +35,8 @@ def privacy(request):
 
 
 def _broker_state() -> str:
-    from liaison.celery import app
-
     try:
-        with app.connection_for_write() as conn:
+        with current_app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
         return "ok"
     except Exception as exc:  # any failure means "not reachable"; the reason goes to the log

@@ -32,9 +32,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import permissions
-from core.kept import kept, scope_of
+from core.kept import kept
 from stations.models import ReceptionDay, Region, StandardItem, Station
-from suggestions.loop.supervision import colour_conditions, late_q
+from suggestions.deadlines import colour_conditions, late_q
 from suggestions.models import Assignment, Category, Outcome, Rating, Stage, Suggestion
 
 SATISFIED_OUTCOMES = (Outcome.SATISFIED, Outcome.BASICALLY_SATISFIED)
@@ -170,7 +170,7 @@ def cached_committee_dashboard(
     Drill-down lists are always live.
     """
     today = today or timezone.localdate()
-    parts = (scope_of(user), sorted(filters.list_params().items()), today.isoformat())
+    parts = (permissions.figures_scope(user), sorted(filters.list_params().items()), today.isoformat())
     return kept("dashboard", parts, lambda: committee_dashboard(user, filters, today, category_names), refresh=refresh)
 
 

@@ -14,7 +14,7 @@ from core.codes import TRACKING_CODE_LENGTH, is_well_formed
 from core.crypto import phone_digest
 from core.sms import MOBILE_RE, normalize_phone
 from stations.models import Region
-from suggestions.loop.supervision import colour_conditions, late_q
+from suggestions.deadlines import colour_conditions, late_q
 from suggestions.models import (
     OPEN_STAGES,
     Assignment,

@@ -27,7 +27,7 @@ from devtools.management.commands.seed_demo import Loop, Seeder
 from representatives.models import CongressLevel, CongressMembership, ProfessionalGroup, Representative, Residency
 from stations.models import IndustryChain, ReceptionDay, ReceptionRule, Region, StandardItem, Station, Visit
 from stations.selectors import upcoming_reception_days
-from suggestions.loop.supervision import RED, YELLOW, colour
+from suggestions.deadlines import RED, YELLOW, colour
 from suggestions.models import (
     Assignment,
     Category,

@@ -16,9 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.files import ACCEPT, inspect_upload
+from core.forms import DATE_WIDGET, BootstrapMixin
 from suggestions.loop import selectors as loop_selectors
 from suggestions.models import Rating, Reply, Urgency
-from suggestions.reception.forms import DATE_WIDGET, BootstrapMixin
 from suggestions.selectors import active_categories
 from suggestions.workflow import ACTIONS, LABELS, Action
 

@@ -27,7 +27,7 @@ from django.utils import timezone
 from accounts import permissions
 from representatives.models import Representative
 from stations.models import ReceptionDay, Region
-from suggestions.loop.supervision import GREEN, RED, YELLOW, colour
+from suggestions.deadlines import GREEN, RED, YELLOW, colour
 from suggestions.models import (
     Assignment,
     Event,

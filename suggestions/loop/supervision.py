@@ -1,4 +1,4 @@
-"""督办 / 催办: the deadline sweep and the traffic-light colours.
+"""督办 / 催办: the deadline sweep (reminders before a deadline, escalations after it).
 
 The sweep runs from Celery beat every few minutes and is set-based: one
 ``INSERT … SELECT … ON CONFLICT DO NOTHING`` per kind finds every assignment
@@ -16,7 +16,6 @@ import datetime as dt
 import json
 
 from django.db import connection, transaction
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,41 +23,13 @@ from django.utils.translation import ngettext
 
 from core import workdays
 from core.i18n import in_portal_language
+from stations.models import Region
+from suggestions import deadlines
 from suggestions.loop import notifications
 from suggestions.models import Assignment, Event, HandlingUnit, Notification, Suggestion, Supervision
 from suggestions.workflow import OPEN_ASSIGNMENT as OPEN
 
-REMIND_BEFORE_DAYS = 3
-
-GREEN, YELLOW, RED = "green", "yellow", "red"
-
-
-def colour(due: dt.date | None, today: dt.date | None = None, *, flagged: bool = False) -> str:
-    """Green on time, yellow due within 3 working days, red overdue (and always red when flagged)."""
-    today = today or timezone.localdate()
-    if flagged or (due is not None and due < today):
-        return RED
-    if due is not None and due <= workdays.add_workdays(today, REMIND_BEFORE_DAYS):
-        return YELLOW
-    return GREEN
-
-
-def late_q(today: dt.date, prefix: str = "") -> Q:
-    """An assignment past its reply deadline, or still unaccepted past the acceptance deadline."""
-    return Q(**{f"{prefix}reply_due__lt": today}) | Q(
-        **{f"{prefix}status": Assignment.Status.PENDING, f"{prefix}accept_due__lt": today}
-    )
-
-
-def colour_conditions(today: dt.date, prefix: str = "") -> tuple[Q, Q, Q]:
-    """(open, red, red-or-yellow) as ``Q`` on assignments: :func:`colour` in SQL, for boards and filters."""
-    soon = workdays.add_workdays(today, REMIND_BEFORE_DAYS)
-    open_q = Q(**{f"{prefix}status__in": OPEN, f"{prefix}suggestion__stage": "assign"})
-    red = open_q & (
-        late_q(today, prefix) | Q(**{f"{prefix}flagged": True}) | Q(**{f"{prefix}suggestion__flagged": True})
-    )
-    warm = red | (open_q & Q(**{f"{prefix}reply_due__lte": soon}))
-    return open_q, red, warm
+REMIND_BEFORE_DAYS = deadlines.REMIND_BEFORE_DAYS
 
 
 def _insert(kind: str, where: str, params: list, now, deadline_column: str = "reply_due") -> list[int]:
@@ -221,14 +192,10 @@ def _digest(kind: str, count: int) -> str:
 
 
 def _admins_by_region_path() -> list[tuple[str, int]]:
-    from stations.models import Region
-
     return list(Region.committee_admins.through.objects.values_list("region__path", "user_id"))
 
 
 def _tables() -> dict[str, str]:
-    from stations.models import Region
-
     return {
         "supervision": Supervision._meta.db_table,
         "assignment": Assignment._meta.db_table,

@@ -8,33 +8,14 @@ import uuid
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import MarkedBoundField
+from core.forms import DATE_WIDGET, BootstrapMixin
 from stations.models import ReceptionRule
 from suggestions.forms import MOBILE_RE
 from suggestions.reception.services import MAX_SUGGESTIONS_PER_VISIT
 
-DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
 
 def _time_widget():
     return forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
-
-
-class BootstrapMixin:
-    """Bootstrap 5 classes on every widget, and ``is-invalid`` on those whose field got an error."""
-
-    bound_field_class = MarkedBoundField
-
-    def _style_widgets(self):
-        for field in self.fields.values():
-            widget = field.widget
-            if isinstance(widget, (forms.CheckboxInput, forms.CheckboxSelectMultiple, forms.RadioSelect)):
-                css = "form-check-input"
-            elif isinstance(widget, forms.Select):
-                css = "form-select"
-            else:
-                css = "form-control"
-            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
 
 
 class RepresentativesField(forms.TypedMultipleChoiceField):
