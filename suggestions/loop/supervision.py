@@ -4,9 +4,9 @@ The sweep runs from Celery beat every few minutes and is set-based: one
 ``INSERT … SELECT … ON CONFLICT DO NOTHING`` per kind finds every assignment
 that needs a reminder or an escalation, whatever their number, and the unique
 constraint on (assignment, kind, deadline) means two sweeps at once, a retried
-task or a worker killed half-way never make one twice. New rows are then
-claimed with ``SELECT … FOR UPDATE SKIP LOCKED`` and their notifications written
-in bulk. A run that was missed catches up on the next: the conditions are
+task or a worker killed half-way never make one twice. Each INSERT returns the
+rows it made, and exactly those are announced, in bulk, in the same
+transaction. A run that was missed catches up on the next: the conditions are
 ranges, not exact days (except the reminder on the day itself).
 """
 
@@ -39,7 +39,7 @@ def _insert(kind: str, where: str, params: list, now, deadline_column: str = "re
     sql = (
         f"INSERT INTO {supervision} (assignment_id, kind, deadline, created_at, notified_at) "
         f"SELECT a.id, %s, a.{deadline_column}, %s, %s FROM {assignment} a "
-        f"WHERE a.status IN (%s, %s) AND {where} "
+        f"WHERE a.status IN ({', '.join(['%s'] * len(OPEN))}) AND {where} "
         f"ON CONFLICT (assignment_id, kind, deadline) DO NOTHING RETURNING id"
     )
     with connection.cursor() as cursor:
