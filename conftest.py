@@ -13,7 +13,7 @@ from django_otp import DEVICE_ID_SESSION_KEY  # noqa: E402
 from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
 
 from accounts import permissions  # noqa: E402
-from liaison.testing import factories as f  # noqa: E402
+from devtools.testing import factories as f  # noqa: E402
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 

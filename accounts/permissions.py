@@ -13,6 +13,8 @@ from django.db.models import CharField, Q, Value
 from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
 
+from core.sms import mask_phone
+
 from .models import AdminDuty, Role
 
 _CACHE_ATTR = "_liaison_role_cache"
@@ -67,6 +69,11 @@ def _links(user) -> dict:
     return links
 
 
+def figures_scope(user) -> str:
+    """What a committee admin's kept figures depend on: the region subtrees they supervise (core.kept's key)."""
+    return "*" if user.is_superuser else ",".join(sorted(committee_region_paths(user)))
+
+
 def committee_region_paths(user) -> list[str]:
     """Materialised paths of the region subtrees a committee admin supervises."""
     return _links(user)["paths"]
@@ -102,6 +109,45 @@ def roles(user) -> set[str]:
 
 def has_role(user, role: str) -> bool:
     return role in roles(user)
+
+
+# Pages by role: each page that is for some roles only asks one of these --------------------------
+
+
+def _any_role(user, *wanted) -> bool:
+    return bool(roles(user) & set(wanted))
+
+
+def may_keep_stations(user) -> bool:
+    """The stations' own pages (their list, offline entry, registers, a station's dashboard): staff and committees."""
+    return _any_role(user, Role.STATION_STAFF, Role.COMMITTEE_ADMIN)
+
+
+def may_supervise(user) -> bool:
+    """The committee's pages: the dashboard, supervision, posters by region, the ranking."""
+    return has_role(user, Role.COMMITTEE_ADMIN)
+
+
+def may_list_units(user) -> bool:
+    """The handling units list: the committee's units, or a handler's own."""
+    return _any_role(user, Role.COMMITTEE_ADMIN, Role.UNIT_HANDLER)
+
+
+def may_see_activities(user) -> bool:
+    """Activities of representatives: staff, the representatives themselves, committees."""
+    return _any_role(user, Role.STATION_STAFF, Role.REPRESENTATIVE, Role.COMMITTEE_ADMIN)
+
+
+def may_use_station_inbox(user) -> bool:
+    return has_role(user, Role.STATION_STAFF)
+
+
+def may_use_representative_inbox(user) -> bool:
+    return has_role(user, Role.REPRESENTATIVE)
+
+
+def may_use_unit_inbox(user) -> bool:
+    return has_role(user, Role.UNIT_HANDLER)
 
 
 # Administrator duties (三员分立) ---------------------------------------------------
@@ -359,7 +405,7 @@ def can_manage_station(user, station) -> bool:
 
 def may_list_representatives(user) -> bool:
     """The staff list of representatives is for station staff and committee admins."""
-    return bool(roles(user) & {Role.STATION_STAFF, Role.COMMITTEE_ADMIN})
+    return may_keep_stations(user)
 
 
 def listed_representatives_q(user) -> Q:
@@ -400,7 +446,7 @@ def can_manage_representative(user, representative) -> bool:
 
 
 def can_download_region_posters(user, region) -> bool:
-    return has_role(user, Role.COMMITTEE_ADMIN) and region_in_scope(user, region)
+    return may_supervise(user) and region_in_scope(user, region)
 
 
 def may_edit_shared_registries(user) -> bool:
@@ -512,6 +558,11 @@ def visible_suggestions_q(user) -> Q:
     return query
 
 
+def may_use_suggestion_list(user) -> bool:
+    """The list of suggestions is for those who collect, triage and supervise; handlers work from their inbox."""
+    return _any_role(user, Role.STATION_STAFF, Role.REPRESENTATIVE, Role.COMMITTEE_ADMIN)
+
+
 def can_see_suggestion(user, suggestion) -> bool:
     if not user.is_authenticated:
         return False
@@ -560,8 +611,6 @@ def full_phone_q(user) -> Q:
 
 def phone_shown_to(user, record, phone: str) -> str:
     """The phone number as this user may see it on ``record``: in full, or masked."""
-    from liaison.sms import mask_phone
-
     return phone if may_see_full_phone(user, record) else mask_phone(phone)
 
 
@@ -597,4 +646,4 @@ def can_see_performance(user, representative) -> bool:
 
 
 def may_rank_representatives(user) -> bool:
-    return has_role(user, Role.COMMITTEE_ADMIN)
+    return may_supervise(user)

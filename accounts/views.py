@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from liaison import qr
+from core import qr
 
 from . import passwords, permissions, second_factor
 from .forms import EnrolmentTokenForm, TokenForm

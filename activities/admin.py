@@ -13,7 +13,7 @@ class ActivityKindAdmin(SharedRegistryAdmin):
 
 class ActivityPhotoInline(PortalInline):
     """Photos are shown and may be removed here; they are added on the activity's page, where every photo is
-    measured and stripped of its EXIF block (liaison/images.py). An upload here would skip both."""
+    measured and stripped of its EXIF block (core/images.py). An upload here would skip both."""
 
     model = ActivityPhoto
     extra = 0

@@ -5,8 +5,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.files import PDF, AttachmentsField
 from representatives.models import CongressLevel, ProfessionalGroup
-from suggestions.public_forms import PDF, AttachmentsField
 
 from .models import ActivityKind
 from .scoring import period_choices

@@ -7,7 +7,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from suggestions.models import private_storage
+from core.files import private_storage
 
 
 class ActivityKind(models.Model):

@@ -31,7 +31,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from liaison import workdays
+from core import workdays
 from stations.models import ReceptionDay
 from suggestions.models import Event, Outcome, Suggestion
 from suggestions.workflow import Action

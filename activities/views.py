@@ -14,12 +14,12 @@ from django.utils.translation import gettext as _
 
 from accounts import permissions
 from audit import services as audit
-from liaison.kept import kept, scope_of
-from liaison.pagination import paginate, querystring_without_page
+from core.files import private_file_response
+from core.kept import kept
+from core.pagination import paginate, querystring_without_page
 from representatives.models import Representative
 from stations.models import ReceptionDay
 from suggestions.models import Stage, Suggestion
-from suggestions.public_views import private_file_response
 
 from . import scoring, selectors, services
 from .forms import ActivityFilterForm, ActivityForm, RankingForm
@@ -29,12 +29,8 @@ from .models import ActivityPhoto, ScoringRule
 PHOTO_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp", "gif": "image/gif"}
 
 
-def _may_see_activities(user) -> bool:
-    return bool(permissions.roles(user) & {"station_staff", "representative", "committee_admin"})
-
-
 def activity_list(request):
-    if not _may_see_activities(request.user):
+    if not permissions.may_see_activities(request.user):
         raise PermissionDenied(_("Activities are for station staff, representatives and committee admins."))
     form = ActivityFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
@@ -126,7 +122,7 @@ def activity_photo(request, pk):
 def _kept_scores(request, reps, period, data):
     """Scores of the ranking, kept like the dashboard's figures (counting 2,000 representatives' year takes seconds)."""
     group = data.get("group")
-    parts = (scope_of(request.user), period.key, data.get("level", ""), group.pk if group else None)
+    parts = (permissions.figures_scope(request.user), period.key, data.get("level", ""), group.pk if group else None)
     return kept(
         "ranking",
         (*parts, timezone.localdate().isoformat()),

@@ -22,7 +22,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
-from liaison.sms import mask_phone
+from core.sms import mask_phone
 
 from .models import GENESIS, AuditAction, AuditChain, AuditOutcome, AuditRecord
 

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from liaison.forms import MarkedBoundField
+from core.forms import MarkedBoundField
 
 from .models import AuditAction, AuditOutcome
 from .selectors import AuditFilters, object_type_choices

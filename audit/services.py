@@ -18,8 +18,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils import timezone
 
-from liaison.i18n import in_portal_language
-from liaison.ratelimit import client_ip
+from core.i18n import in_portal_language
+from core.ratelimit import client_ip
 
 from . import chain
 from .models import GENESIS, AuditAction, AuditChain, AuditOutcome, AuditRecord

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts import permissions
-from liaison.pagination import paginate, querystring_without_page
+from core.pagination import paginate, querystring_without_page
 
 from . import selectors, services, tasks
 from .forms import AuditFilterForm

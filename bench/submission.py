@@ -62,6 +62,7 @@ def setup_database() -> str:
 
 def count_rows() -> tuple[int, int]:
     from bench.models import Ping
+
     from suggestions.models import Suggestion
 
     return Ping.objects.count(), Suggestion.objects.count()

@@ -243,7 +243,7 @@ def photo_cases(bench: Bench, station: str) -> list[tuple]:
     from django.conf import settings
     from PIL import Image
 
-    from liaison.testing.pictures import phone_exif, streamed_png
+    from devtools.testing.pictures import phone_exif, streamed_png
 
     exif = phone_exif(orientation=6)
     width = 8000
@@ -286,7 +286,7 @@ def photo_cases(bench: Bench, station: str) -> list[tuple]:
 def register_cases(bench: Bench, station: str, session_key: str) -> list[tuple]:
     from django.conf import settings
 
-    from liaison.testing import workbooks
+    from devtools.testing import workbooks
 
     part_limit = settings.IMPORT_MAX_PART_BYTES
     words = ["路灯", "损坏", "积水", "维修", "小区", "道路", "希望", "尽快", "群众", "反映"]

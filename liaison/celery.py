@@ -50,5 +50,6 @@ TRANSPORT_ALIASES["liaisonfs"] = "liaison.celery:AtomicFilesystemTransport"
 
 app = Celery("liaison")
 app.config_from_object("django.conf:settings", namespace="CELERY")
+# Each app's tasks module; the suggestions app's areas register theirs from its AppConfig.ready().
 app.autodiscover_tasks()
-app.autodiscover_tasks(["liaison"])
+

@@ -6,3 +6,7 @@ class OversightConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "oversight"
     verbose_name = _("Dashboards, registers and exports")
+
+    def ready(self):
+        # Registered in every process: exports queue their task by name (see oversight.exports.WRITE_TASK).
+        from oversight import tasks  # noqa: F401

@@ -32,10 +32,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import permissions
-from liaison.kept import kept, scope_of
+from core.kept import kept
 from stations.models import ReceptionDay, Region, StandardItem, Station
+from suggestions.deadlines import colour_conditions, late_q
 from suggestions.models import Assignment, Category, Outcome, Rating, Stage, Suggestion
-from suggestions.supervision import colour_conditions, late_q
 
 SATISFIED_OUTCOMES = (Outcome.SATISFIED, Outcome.BASICALLY_SATISFIED)
 STAGES = [Stage.COLLECT, Stage.ASSESS, Stage.ASSIGN, Stage.FEEDBACK, Stage.CLOSED]
@@ -163,14 +163,14 @@ def committee_dashboard(
 def cached_committee_dashboard(
     user, filters: DashboardFilters, today: dt.date | None = None, category_names=None, *, refresh: bool = False
 ) -> Dashboard:
-    """The committee dashboard, kept per scope, filters and day (see :mod:`liaison.kept`).
+    """The committee dashboard, kept per scope, filters and day (see :mod:`core.kept`).
 
     Beat warms every committee's default view (:func:`warm_committee_dashboards`); the
     page shows when the figures were counted and "count again" counts them afresh.
     Drill-down lists are always live.
     """
     today = today or timezone.localdate()
-    parts = (scope_of(user), sorted(filters.list_params().items()), today.isoformat())
+    parts = (permissions.figures_scope(user), sorted(filters.list_params().items()), today.isoformat())
     return kept("dashboard", parts, lambda: committee_dashboard(user, filters, today, category_names), refresh=refresh)
 
 

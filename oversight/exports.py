@@ -11,6 +11,7 @@ import datetime as dt
 import logging
 import tempfile
 
+from celery import current_app
 from django.conf import settings
 from django.core.files import File
 from django.db import transaction
@@ -22,9 +23,11 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
-from liaison.i18n import in_portal_language
-from liaison.spreadsheet import cells
-from suggestions.models import Notification
+from core.i18n import in_portal_language
+from core.spreadsheet import cells
+from suggestions import exports as list_exports
+from suggestions.listing import list_queryset
+from suggestions.loop import notifications
 
 from .models import KEEP_FOR, ExportJob
 from .registers import Register, Scope, get_register, register_scope
@@ -95,13 +98,15 @@ def _queue(user, register_key: str, params: dict, title: str, total: int) -> Exp
     return job
 
 
+# Named, not imported: the tasks module sits above this one and imports it.
+WRITE_TASK = "oversight.tasks.write_export"
+
+
 def _send(job_id) -> None:
     """Queue the writing; with the broker away the job fails at once with a reason, instead of a 500 page
     and a progress bar that never moves."""
-    from .tasks import write_export
-
     try:
-        write_export.delay(str(job_id))
+        current_app.tasks[WRITE_TASK].delay(str(job_id))
     except Exception:
         logger.exception("could not queue export %s", job_id)
         ExportJob.objects.filter(pk=job_id, status=ExportJob.Status.QUEUED).update(
@@ -124,9 +129,6 @@ def _register_file(job: ExportJob, handle, progress) -> tuple[int, str]:
 
 
 def _list_file(job: ExportJob, handle, progress) -> tuple[int, str]:
-    from suggestions import exports as list_exports
-    from suggestions.views import list_queryset
-
     _form, _filters, suggestions = list_queryset(job.requested_by, QueryDict((job.params or {}).get("query", "")))
     rows = list_exports.rows(job.requested_by, suggestions)
     written = write_rows(_("Suggestions"), list_exports.columns(), rows, handle, progress)
@@ -155,10 +157,11 @@ def run_job(job_id: str) -> None:
         ExportJob.objects.filter(pk=job.pk).update(
             status=ExportJob.Status.DONE, done=written, total=written, file=job.file.name, finished_at=timezone.now()
         )
-        Notification.objects.create(
-            user=job.requested_by,
-            text=(_("Your export is ready: %(title)s") % {"title": job.title})[:300],
-            url=reverse("oversight:export", args=[job.pk]),
+        # Through the notification service, so that the notice is e-mailed like every other.
+        notifications.deliver_now(
+            [job.requested_by_id],
+            _("Your export is ready: %(title)s") % {"title": job.title},
+            reverse("oversight:export", args=[job.pk]),
         )
     except Exception as exc:
         logger.exception("Export %s failed", job.pk)

@@ -8,7 +8,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from suggestions.models import private_storage
+from core.files import private_storage
 
 KEEP_FOR = dt.timedelta(hours=24)
 

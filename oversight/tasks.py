@@ -1,6 +1,9 @@
+"""Celery tasks of oversight: thin wrappers; the top of the app (exports name their task instead of importing it)."""
+
 from celery import shared_task
 
 from . import exports
+from .dashboard import warm_committee_dashboards
 
 
 @shared_task(acks_late=True, ignore_result=True)
@@ -15,6 +18,4 @@ def purge_expired_exports() -> int:
 
 @shared_task(ignore_result=True)
 def warm_dashboards() -> int:
-    from .dashboard import warm_committee_dashboards
-
     return warm_committee_dashboards()

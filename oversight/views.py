@@ -1,22 +1,29 @@
-"""Dashboards: the committee's, a station's and a representative's own page."""
+"""The portal's home, and the dashboards: the committee's, a station's and a representative's own page."""
 
 import tempfile
 
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts import permissions
-from accounts.models import Role
 from activities.models import Activity
 from audit import services as audit
-from liaison.pagination import paginate, querystring_without_page
-from stations.models import Region, StandardItem, Station
-from stations.selectors import managed_station_choices, upcoming_reception_days
+from core.pagination import paginate, querystring_without_page
+from stations.models import StandardItem, Station
+from stations.selectors import (
+    managed_station_choices,
+    managed_stations,
+    station_directory,
+    supervised_regions,
+    upcoming_reception_days,
+)
+from suggestions.listing import list_queryset
 from suggestions.models import Category
 
 from . import dashboard, exports, registers
@@ -26,17 +33,24 @@ from .models import ExportJob
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+@login_not_required
+@require_GET
+def home(request):
+    """Landing page: the public entry for citizens, the role overview for signed-in users."""
+    context = {"roles": permissions.roles(request.user)}
+    if request.user.is_authenticated:
+        context["managed_count"] = managed_stations(request.user).count()
+    context["station_count"] = station_directory().count()
+    return render(request, "home.html", context)
+
+
+
 def committee_dashboard(request):
     """What a committee admin opens every morning: figures, boards and charts for their region subtree."""
-    if not permissions.has_role(request.user, Role.COMMITTEE_ADMIN):
+    if not permissions.may_supervise(request.user):
         raise PermissionDenied(_("The dashboard is for committee admins."))
     today = timezone.localdate()
-    regions = list(
-        Region.objects.filter(permissions.visible_regions_q(request.user))
-        .exclude(level=Region.Level.VILLAGE)
-        .only("pk", "name", "path", "full_name")
-        .order_by("path")
-    )
+    regions = list(supervised_regions(request.user).only("pk", "name", "path", "full_name"))
     # One read for both: every category's name (a retired category's items keep theirs), the filter offers those in use.
     categories = list(Category.objects.only("pk", "name", "is_active", "order"))
     in_use = [c for c in categories if c.is_active]
@@ -138,7 +152,7 @@ def _register_scope(request):
 
 
 def _require_books(user):
-    if not permissions.roles(user) & {Role.STATION_STAFF, Role.COMMITTEE_ADMIN}:
+    if not permissions.may_keep_stations(user):
         raise PermissionDenied(_("The registers are kept by station staff and committee admins."))
 
 
@@ -291,8 +305,6 @@ def station_dashboard(request, code):
 @require_POST
 def list_export(request):
     """The suggestion list's Excel button: small lists download at once, large ones go to a background export."""
-    from suggestions.views import list_queryset
-
     _form, _filters, suggestions = list_queryset(request.user, request.GET)
     querystring = request.GET.urlencode()
     total = suggestions.count()

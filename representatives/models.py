@@ -3,8 +3,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from liaison.codes import new_code
-from liaison.images import validate_pixels
+from core.codes import new_code
+from core.images import validate_pixels
 
 
 class CongressLevel(models.TextChoices):

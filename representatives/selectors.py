@@ -6,7 +6,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
 from accounts import permissions
-from liaison.codes import is_well_formed
+from core.codes import is_well_formed
 
 from .models import CongressMembership, Representative
 

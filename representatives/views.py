@@ -5,9 +5,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from accounts import permissions
-from liaison import qr
-from liaison.html import select_options
-from liaison.pagination import paginate, querystring_without_page
+from core import qr
+from core.html import select_options
+from core.pagination import paginate, querystring_without_page
 from stations.selectors import managed_station_choices
 
 from . import selectors

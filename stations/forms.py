@@ -2,6 +2,7 @@ from crispy_forms.helper import FormHelper
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from . import services
 from .models import Region, StandardItem, Station
 
 
@@ -17,17 +18,8 @@ class StationForm(forms.ModelForm):
 
     class Meta:
         model = Station
-        fields = [
-            "name",
-            "status",
-            "address",
-            "opening_hours",
-            "phone",
-            "description",
-            "head",
-            "is_legislative_contact_point",
-            "standard_items_met",
-        ]
+        # What the service saves, and nothing else: a field added there appears here.
+        fields = [*services.EDITABLE_FIELDS, "standard_items_met"]
         widgets = {"description": forms.Textarea(attrs={"rows": 4})}
 
     def __init__(self, *args, **kwargs):

@@ -4,8 +4,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from liaison.codes import new_code
-from liaison.fields import EncryptedCharField
+from core.codes import new_code
+from core.fields import EncryptedCharField
 
 
 class Region(models.Model):
@@ -306,7 +306,7 @@ class Visit(models.Model):
     reception_day = models.ForeignKey(
         ReceptionDay, verbose_name=_("reception day"), on_delete=models.PROTECT, related_name="visits"
     )
-    # Encrypted at rest (liaison/crypto.py). Nothing looks visitors up by number, so no hash is kept.
+    # Encrypted at rest (core/crypto.py). Nothing looks visitors up by number, so no hash is kept.
     visitor_name = EncryptedCharField(_("visitor's name"), max_length=40, blank=True)
     visitor_phone = EncryptedCharField(_("visitor's mobile number"), max_length=20, blank=True)
     received_by = models.ManyToManyField(

@@ -3,7 +3,7 @@
 The stations app sits below representatives and suggestions, so representatives
 are reached through relation names (``station.residents``, ``on_duty``) and
 never imported. Logging visits and turning them into suggestions lives in
-``suggestions.reception_services``.
+``suggestions.reception.services``.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts import permissions
-from liaison.codes import is_well_formed
+from core.codes import is_well_formed
 
 from .models import ReceptionDay, Region, StandardItem, Station
 
@@ -145,4 +145,14 @@ def upcoming_reception_days(station: Station, limit: int = 5) -> list[ReceptionD
         ReceptionDay.objects.filter(station=station, date__gte=timezone.localdate(), is_cancelled=False)
         .prefetch_related("on_duty")
         .order_by("date", "start_time")[:limit]
+    )
+
+
+def supervised_regions(user) -> QuerySet:
+    """The regions a committee admin supervises, down to townships and streets (what filters and poster
+    downloads offer; villages are too many to list)."""
+    return (
+        Region.objects.filter(permissions.visible_regions_q(user))
+        .exclude(level=Region.Level.VILLAGE)
+        .order_by("path")
     )

@@ -10,6 +10,7 @@ from accounts import permissions
 
 from .models import Station, Visit
 
+# What staff and committee admins may change on a station's page; the page's form is built from it.
 EDITABLE_FIELDS = (
     "name",
     "status",

@@ -10,8 +10,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from accounts import permissions
-from liaison import qr
-from liaison.pagination import paginate, querystring_without_page
+from core import qr
+from core.pagination import paginate, querystring_without_page
 
 from . import selectors, services
 from .forms import DirectoryFilterForm, StationForm
@@ -64,9 +64,7 @@ def station_public(request, code):
 def manage_list(request):
     """The stations this user edits, with checklist completion."""
     stations = selectors.managed_stations(request.user)
-    if not permissions.has_role(request.user, "station_staff") and not permissions.has_role(
-        request.user, "committee_admin"
-    ):
+    if not permissions.may_keep_stations(request.user):
         raise PermissionDenied(_("Only station staff and committee admins manage stations."))
     total_items = len(selectors.active_standard_items())
     page = paginate(request, stations, per_page=30)
@@ -142,11 +140,7 @@ def region_posters(request, region_id):
 
 def region_list(request):
     """Regions a committee admin supervises, with a poster download for each."""
-    if not permissions.has_role(request.user, "committee_admin"):
+    if not permissions.may_supervise(request.user):
         raise PermissionDenied(_("Only committee admins download posters by region."))
-    regions = (
-        Region.objects.filter(permissions.visible_regions_q(request.user))
-        .exclude(level=Region.Level.VILLAGE)
-        .order_by("path")
-    )
+    regions = selectors.supervised_regions(request.user)
     return render(request, "stations/region_list.html", {"page": paginate(request, regions, per_page=50)})

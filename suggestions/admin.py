@@ -2,7 +2,7 @@
 
 The closed loop's records (suggestions, assignments, replies, ratings, the
 timeline, reminders and escalations, notifications) are changed only through
-``suggestions.loop`` and ``suggestions.services``, which check rights and write
+``suggestions.loop.actions`` and ``suggestions.intake.services``, which check rights and write
 the timeline: here they are for looking up, never for editing. What committee
 admins configure — categories, deadline policies and the working-day calendar
 — is editable. Every list is limited to the admin's own region subtree.
@@ -10,18 +10,16 @@ admins configure — categories, deadline policies and the working-day calendar
 
 from django.contrib import admin
 from django.db import transaction
-from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts import permissions
 from accounts.admin import PortalInline, PortalModelAdmin, RegionScopedAdmin, RoleLinkAdmin, SharedRegistryAdmin
 from audit import services as audit
-from liaison import workdays
-from liaison.sms import mask_phone
+from core import workdays
+from core.sms import mask_phone
 from stations.models import Region
-
-from .models import (
+from suggestions.intake import services
+from suggestions.models import (
     Assignment,
     Attachment,
     CalendarOverride,
@@ -245,15 +243,8 @@ class SuggestionAdmin(SuggestionScopedAdmin):
 
     def save_model(self, request, obj, form, change):
         # Not obj.save(): only the corrected field is written, and the timeline says who changed it.
-        if not form.changed_data:
-            return
-        Suggestion.objects.filter(pk=obj.pk).update(category=obj.category, updated_at=timezone.now())
-        Event.objects.create(
-            suggestion=obj,
-            kind=Event.Kind.EDITED,
-            actor=request.user,
-            note=_("Category set to “%(category)s” in the admin.") % {"category": obj.category or "—"},
-        )
+        if form.changed_data:
+            services.suggestion_set_category(suggestion=obj, category=obj.category, by=request.user)
 
 
 @admin.register(Attachment)

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from accounts import permissions
-from liaison.spreadsheet import cells
+from core.spreadsheet import cells
 
 
 def columns():

@@ -5,10 +5,9 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from liaison.sms import MOBILE_RE
+from core.sms import MOBILE_RE
 from stations.models import Station
-
-from .models import OFFLINE_CHANNELS, Category, Channel, Outcome, Stage
+from suggestions.models import OFFLINE_CHANNELS, Category, Channel, Outcome, Stage
 
 
 def validate_mobile(value: str) -> None:

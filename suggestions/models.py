@@ -1,19 +1,14 @@
 from django.conf import settings
-from django.core.files.storage import storages
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from liaison.codes import new_tracking_code
-from liaison.fields import EncryptedCharField, KeyedHashField
-from liaison.sms import normalize_phone
-
-
-def private_storage():
-    """Citizens' attachments never sit under a public URL; a view checks who may fetch them."""
-    return storages["private"]
+from core.codes import new_tracking_code
+from core.fields import EncryptedCharField, KeyedHashField
+from core.files import private_storage
+from core.sms import normalize_phone
 
 
 class HandlingUnit(models.Model):
@@ -142,7 +137,7 @@ class Suggestion(models.Model):
     stage = models.CharField(_("stage"), max_length=10, choices=Stage.choices, default=Stage.COLLECT)
     is_enterprise = models.BooleanField(_("raised for an enterprise"), default=False)
     enterprise_name = models.CharField(_("enterprise name"), max_length=100, blank=True)
-    # Encrypted at rest (liaison/crypto.py); the list finds a number through its keyed hash, never by substring.
+    # Encrypted at rest (core/crypto.py); the list finds a number through its keyed hash, never by substring.
     submitter_name = EncryptedCharField(_("name"), max_length=40, blank=True)
     submitter_phone = EncryptedCharField(_("mobile number"), max_length=20, blank=True)
     submitter_phone_hash = KeyedHashField(source="submitter_phone", normalize=normalize_phone)
@@ -188,7 +183,7 @@ class Suggestion(models.Model):
     answer = models.TextField(_("answer to the citizen"), blank=True)
     answer_released_at = models.DateTimeField(_("answer released"), null=True, blank=True)
     rating_due = models.DateField(_("rating due"), null=True, blank=True)
-    # Wrong phone digits given on the tracking page, over the item's whole life; at suggestions.loop.RATING_TRIES
+    # Wrong phone digits given on the tracking page, over the item's whole life; at loop.actions.RATING_TRIES
     # rating by digits is locked until the station unlocks it (which sets it back to 0).
     rating_failures = models.PositiveSmallIntegerField(_("wrong digits when rating"), default=0, editable=False)
     outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
@@ -565,7 +560,7 @@ class Notification(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["user", "read_at"], name="notification_unread_idx"),
-            # The sweep's look for e-mail never sent (suggestions.notifications.queue_unsent_email): a range of
+            # The sweep's look for e-mail never sent (suggestions.loop.notifications.queue_unsent_email): a range of
             # the last day over the few rows still waiting, however many notifications there are.
             models.Index(
                 fields=["created_at"],

@@ -5,18 +5,27 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, Func, OuterRef, Prefetch, Q, QuerySet, TextField
+from django.db.models import Count, Exists, Func, OuterRef, Prefetch, Q, QuerySet, TextField, prefetch_related_objects
 from django.http import Http404
 from django.utils import timezone
 
 from accounts import permissions
-from liaison.codes import TRACKING_CODE_LENGTH, is_well_formed
-from liaison.crypto import phone_digest
-from liaison.sms import MOBILE_RE, normalize_phone
+from core.codes import TRACKING_CODE_LENGTH, is_well_formed
+from core.crypto import phone_digest
+from core.sms import MOBILE_RE, normalize_phone
 from stations.models import Region
-
-from .models import OPEN_STAGES, Assignment, Category, Event, HandlingUnit, Outcome, Suggestion
-from .supervision import colour_conditions, late_q
+from suggestions.deadlines import colour_conditions, late_q
+from suggestions.models import (
+    OPEN_STAGES,
+    Assignment,
+    Category,
+    Event,
+    ExtensionRequest,
+    HandlingUnit,
+    Outcome,
+    Reply,
+    Suggestion,
+)
 
 
 def units_for_user(user, *, query: str = "") -> QuerySet:
@@ -172,8 +181,30 @@ def _drill_down(suggestions: QuerySet, filters: SuggestionFilters) -> QuerySet:
     return suggestions
 
 
-def suggestion_for_user(user, code: str) -> Suggestion:
-    """Fetch and authorize in one step: the suggestion behind ``code`` if the user may see it, else 404."""
+def assignments_prefetch() -> Prefetch:
+    """An item's assignments with their units, responsible people, replies and extension requests."""
+    return Prefetch(
+        "assignments",
+        queryset=Assignment.objects.select_related("unit", "responsible")
+        .prefetch_related(
+            Prefetch("replies", queryset=Reply.objects.select_related("by").order_by("created_at", "id")),
+            Prefetch(
+                "extension_requests",
+                queryset=ExtensionRequest.objects.select_related("requested_by", "decided_by").order_by(
+                    "created_at", "id"
+                ),
+            ),
+        )
+        .order_by("created_at", "id"),
+    )
+
+
+def suggestion_for_user(user, code: str, *, with_assignments: bool = False) -> Suggestion:
+    """Fetch and authorize in one step: the suggestion behind ``code`` if the user may see it, else 404.
+
+    ``with_assignments`` also fetches what the detail page and its steps need of the assignments
+    (:func:`assignments_prefetch`). Handlers of an assigned unit are admitted by the permissions module.
+    """
     if not is_well_formed(code, TRACKING_CODE_LENGTH):
         raise Http404("unknown tracking code")
     try:
@@ -199,6 +230,8 @@ def suggestion_for_user(user, code: str) -> Suggestion:
         raise Http404("unknown tracking code") from None
     if not permissions.can_see_suggestion(user, suggestion):
         raise Http404("suggestion not visible to this user")
+    if with_assignments:
+        prefetch_related_objects([suggestion], assignments_prefetch())
     return suggestion
 
 

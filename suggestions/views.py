@@ -6,20 +6,21 @@ from django.views.decorators.http import require_POST
 
 from accounts import permissions
 from audit import services as audit
-from liaison.html import select_options
-from liaison.pagination import paginate, querystring_without_page
-from stations.models import Region, Station
-from stations.selectors import managed_station_choices, stations_of_representative
-
-from . import exports, loop, loop_forms, loop_selectors, selectors, services
-from .forms import MergeForm, OfflineSuggestionForm, SuggestionFilterForm
-from .models import HandlingUnit
-from .workflow import Action, may_act
+from core.html import select_options
+from core.pagination import paginate, querystring_without_page
+from stations.models import Station
+from stations.selectors import managed_station_choices
+from suggestions import exports, listing, selectors
+from suggestions.forms import MergeForm, OfflineSuggestionForm
+from suggestions.intake import services
+from suggestions.loop import actions as loop
+from suggestions.loop import forms as loop_forms
+from suggestions.workflow import Action, may_act
 
 
 def unit_list(request):
     """Handling units: a committee admin's region, or a handler's own units."""
-    if not permissions.roles(request.user) & {"committee_admin", "unit_handler"}:
+    if not permissions.may_list_units(request.user):
         raise PermissionDenied(_("The handling units list is for committee admins and unit handlers."))
     query = request.GET.get("q", "").strip()[:50]
     page = paginate(request, selectors.units_for_user(request.user, query=query), per_page=30)
@@ -27,33 +28,6 @@ def unit_list(request):
         request,
         "suggestions/unit_list.html",
         {"page": page, "query": query, "querystring": querystring_without_page(request)},
-    )
-
-
-def _may_use_list(user) -> bool:
-    return bool(permissions.roles(user) & {"station_staff", "representative", "committee_admin"})
-
-
-def _filters_from(form) -> selectors.SuggestionFilters:
-    if not form.is_valid():
-        return selectors.SuggestionFilters()
-    data = form.cleaned_data
-    return selectors.SuggestionFilters(
-        stage=data["stage"],
-        channel=data["channel"],
-        station=data["station"],
-        category=data["category"],
-        enterprise=data["enterprise"],
-        received_from=data["received_from"],
-        received_to=data["received_to"],
-        query=data["q"].strip(),
-        region=Region.objects.filter(pk=data["region"]).first() if data["region"] else None,
-        station_kind=data["kind"],
-        colour=data["colour"],
-        overdue=data["overdue"],
-        unit=HandlingUnit.objects.filter(pk=data["unit"]).first() if data["unit"] else None,
-        outcome=data["outcome"],
-        replied=data["replied"],
     )
 
 
@@ -81,18 +55,9 @@ def _drill_down_chips(form, filters) -> list[str]:
     return chips
 
 
-def list_queryset(user, data):
-    """The filter form, its filters and the rows they select for ``user``: the page and every export of it."""
-    if not _may_use_list(user):
-        raise PermissionDenied(_("The suggestion list is for station staff, representatives and committee admins."))
-    form = SuggestionFilterForm(data or None, stations=_station_choices(user))
-    filters = _filters_from(form)
-    return form, filters, selectors.suggestion_list(user, filters)
-
-
 def suggestion_list(request, export: str = ""):
     """The one list of suggestions, scoped to the user; ``export`` gives the same rows as CSV or XLSX."""
-    form, filters, suggestions = list_queryset(request.user, request.GET)
+    form, filters, suggestions = listing.list_queryset(request.user, request.GET)
     stations = form.fields["station"].queryset
     if export in ("csv", "xlsx"):
         audit.record(
@@ -123,19 +88,9 @@ def suggestion_list(request, export: str = ""):
             "filtered": any(v for k, v in vars(filters).items() if k != "include_merged"),
             "drill_down": _drill_down_chips(form, filters),
             "station_options": select_options(stations.values_list("pk", "name"), request.GET.get("station", "")),
-            "can_enter": permissions.has_role(request.user, "station_staff")
-            or permissions.has_role(request.user, "committee_admin"),
+            "can_enter": permissions.may_keep_stations(request.user),
         },
     )
-
-
-def _station_choices(user):
-    """Stations offered in filters: those the user manages, or a representative's own."""
-    stations = managed_station_choices(user)
-    rep = permissions.representative_id(user)
-    if rep and not stations.exists():
-        stations = stations_of_representative(rep)
-    return stations
 
 
 def suggestion_new(request):
@@ -170,7 +125,7 @@ def suggestion_new(request):
 
 
 def suggestion_detail(request, code):
-    suggestion = loop_selectors.suggestion_for_user(request.user, code)
+    suggestion = selectors.suggestion_for_user(request.user, code, with_assignments=True)
     return render_detail(request, suggestion)
 
 

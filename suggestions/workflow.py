@@ -2,19 +2,27 @@
 
 汇总梳理 → 分析研判 → 交办督办 → 反馈评价 → 办结 (群众点单 → 代表派单 → 政府接单 → 群众评单).
 
-``TRANSITIONS[(stage, action)]`` is the resulting stage; anything not in the
-table is refused. ``ACTORS[action]`` names who may take it: the check itself is
-``may_act`` (roles come from :mod:`accounts.permissions`). The one gate that
-applies an action is :func:`suggestions.services.apply_action`.
+``ACTIONS[action]`` is one entry per step (:class:`Step`): its label, who may
+take it, the stage it may be taken at and where it leads, what it acts on, the
+detail page's form and the service that runs it. Everything else is derived from
+it: the transition table ``TRANSITIONS[(stage, action)]`` (anything not in it is
+refused), ``ACTORS``, ``LABELS``, the assignment-status table, the forms the
+detail page offers and the view's dispatch. Who may act is ``may_act`` (roles
+come from :mod:`accounts.permissions`); the one gate that applies a step is
+``_transition`` in :mod:`suggestions.loop.actions`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from django.utils.functional import Promise
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 from accounts import permissions
-
-from .models import Stage
+from suggestions.models import Assignment, ExtensionRequest, Stage
 
 
 class Action:
@@ -41,29 +49,6 @@ class Action:
     UNLOCK_RATING = "unlock_rating"
 
 
-LABELS = {
-    Action.HAND_TO_REPRESENTATIVE: _("Hand to a representative"),
-    Action.ANSWER_DIRECTLY: _("Answer directly"),
-    Action.ASSIGN: _("Assign to units"),
-    Action.MARK_PROPOSAL: _("Mark for a formal proposal"),
-    Action.DECLINE: _("Decline with a reason"),
-    Action.HAND_BACK: _("Hand back to station staff"),
-    Action.ACCEPT: _("Accept the assignment"),
-    Action.RETURN_MISROUTED: _("Return as misrouted"),
-    Action.DECLINE_CO_ASSIGNMENT: _("Return the co-assignment"),
-    Action.REPLY: _("Reply with the result"),
-    Action.OPINION: _("Add a co-unit opinion"),
-    Action.REQUEST_EXTENSION: _("Ask for an extension"),
-    Action.DECIDE_EXTENSION: _("Decide on an extension"),
-    Action.FLAG: _("Flag for supervision (挂牌督办)"),
-    Action.RELEASE: _("Release the answer to the citizen"),
-    Action.RATE_ACCEPT: _("Rate the answer: satisfied"),
-    Action.RATE_REJECT: _("Rate the answer: unsatisfied"),
-    Action.CLOSE_UNRATED: _("Close as not rated"),
-    Action.LOCK_RATING: _("Rating locked after wrong phone digits"),
-    Action.UNLOCK_RATING: _("Rating unlocked"),
-}
-
 # Who takes each action.
 STAFF = "staff"  # the station's staff, or a committee admin of its region
 REPRESENTATIVE = "representative"  # the assessing or addressed representative, or one resident at the station
@@ -72,56 +57,219 @@ COMMITTEE = "committee"  # a committee admin of the item's region
 CITIZEN = "citizen"  # the submitter, proved by the tracking code (and the phone's last four digits)
 SYSTEM = "system"  # the deadline sweep
 
-ACTORS = {
-    Action.HAND_TO_REPRESENTATIVE: {STAFF},
-    Action.ANSWER_DIRECTLY: {REPRESENTATIVE},
-    Action.ASSIGN: {REPRESENTATIVE},
-    Action.MARK_PROPOSAL: {REPRESENTATIVE},
-    Action.DECLINE: {REPRESENTATIVE},
-    Action.HAND_BACK: {REPRESENTATIVE},
-    Action.ACCEPT: {UNIT},
-    Action.RETURN_MISROUTED: {UNIT},
-    Action.DECLINE_CO_ASSIGNMENT: {UNIT},
-    Action.REPLY: {UNIT},
-    Action.OPINION: {UNIT},
-    Action.REQUEST_EXTENSION: {UNIT},
-    Action.DECIDE_EXTENSION: {COMMITTEE},
-    Action.FLAG: {COMMITTEE},
-    Action.RELEASE: {REPRESENTATIVE, STAFF},
-    Action.RATE_ACCEPT: {CITIZEN},
-    Action.RATE_REJECT: {CITIZEN},
-    Action.CLOSE_UNRATED: {SYSTEM},
-    Action.LOCK_RATING: {SYSTEM},
-    # The station that takes the citizen's call (or the committee above it) checks who calls and unlocks.
-    Action.UNLOCK_RATING: {STAFF},
+# What a step acts on: the item as a whole, one of its assignments, or one extension request.
+SUGGESTION, ASSIGNMENT, EXTENSION = "suggestion", "assignment", "extension"
+
+_LOOP = "suggestions.loop"
+_ASSIGNMENT_OPEN = (Assignment.Status.PENDING, Assignment.Status.ACCEPTED)
+
+
+def _stays(*stages) -> dict:
+    return {stage: stage for stage in stages}
+
+
+def _open_stays() -> dict:
+    return {status: status for status in _ASSIGNMENT_OPEN}
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of the loop: everything the portal derives about it comes from here.
+
+    ``moves`` maps each stage the step may be taken at to the stage it leads to
+    (the transition table); ``assignment_moves`` does the same for the status of
+    the assignment a unit's step acts on. ``form`` and ``run`` name (dotted paths,
+    resolved when first used, since both modules sit above this one) the detail
+    page's form and the service the page calls with the form's keywords; a step
+    without a form is not offered on the page (the citizen's, the system's).
+    ``lead`` limits a unit's step to the lead unit (True) or a co-unit (False);
+    ``offered`` is a further condition on the item or assignment before the
+    page offers the step.
+    """
+
+    label: Promise
+    actors: frozenset
+    moves: Mapping[str, str] = field(default_factory=dict)
+    on: str = SUGGESTION
+    form: str = ""
+    run: str = ""
+    assignment_moves: Mapping[str, str] = field(default_factory=dict)
+    lead: bool | None = None
+    offered: Callable[[object], bool] | None = None
+
+    def form_class(self):
+        return import_string(f"{_LOOP}.forms.{self.form}")
+
+    def service(self):
+        return import_string(f"{_LOOP}.actions.{self.run}")
+
+
+def _no_pending_extension(assignment) -> bool:
+    return not any(r.status == ExtensionRequest.Status.PENDING for r in assignment.extension_requests.all())
+
+
+# The loop, one entry per step. The item's steps come in the order the detail page offers them, then each
+# assignment's, then the rest. Adding a step: one entry here (and its name in Action), one service function.
+ACTIONS: dict[str, Step] = {
+    Action.HAND_TO_REPRESENTATIVE: Step(
+        _("Hand to a representative"),
+        frozenset({STAFF}),
+        moves={Stage.COLLECT: Stage.ASSESS},
+        form="HandToRepresentativeForm",
+        run="suggestion_hand_to_representative",
+    ),
+    Action.ANSWER_DIRECTLY: Step(
+        _("Answer directly"),
+        frozenset({REPRESENTATIVE}),
+        moves={Stage.ASSESS: Stage.FEEDBACK},
+        form="AnswerForm",
+        run="suggestion_answer_directly",
+    ),
+    Action.ASSIGN: Step(
+        _("Assign to units"),
+        frozenset({REPRESENTATIVE}),
+        moves={Stage.ASSESS: Stage.ASSIGN},
+        form="AssignForm",
+        run="suggestion_assign",
+    ),
+    Action.RELEASE: Step(
+        _("Release the answer to the citizen"),
+        frozenset({REPRESENTATIVE, STAFF}),
+        moves=_stays(Stage.FEEDBACK),
+        form="ReleaseForm",
+        run="suggestion_release",
+        offered=lambda suggestion: suggestion.answer_released_at is None,
+    ),
+    Action.MARK_PROPOSAL: Step(
+        _("Mark for a formal proposal"),
+        frozenset({REPRESENTATIVE}),
+        moves=_stays(Stage.ASSESS, Stage.ASSIGN),
+        form="ProposalForm",
+        run="suggestion_mark_proposal",
+        offered=lambda suggestion: not suggestion.marked_for_proposal,
+    ),
+    Action.DECLINE: Step(
+        _("Decline with a reason"),
+        frozenset({REPRESENTATIVE}),
+        moves={Stage.ASSESS: Stage.FEEDBACK},
+        form="DeclineForm",
+        run="suggestion_decline",
+    ),
+    Action.HAND_BACK: Step(
+        _("Hand back to station staff"),
+        frozenset({REPRESENTATIVE}),
+        moves={Stage.ASSESS: Stage.COLLECT},
+        form="HandBackForm",
+        run="suggestion_hand_back",
+    ),
+    Action.FLAG: Step(
+        _("Flag for supervision (挂牌督办)"),
+        frozenset({COMMITTEE}),
+        moves=_stays(Stage.COLLECT, Stage.ASSESS, Stage.ASSIGN, Stage.FEEDBACK),
+        form="FlagForm",
+        run="suggestion_flag",
+    ),
+    Action.ACCEPT: Step(
+        _("Accept the assignment"),
+        frozenset({UNIT}),
+        moves=_stays(Stage.ASSIGN),
+        on=ASSIGNMENT,
+        form="AcceptForm",
+        run="assignment_accept",
+        assignment_moves={Assignment.Status.PENDING: Assignment.Status.ACCEPTED},
+    ),
+    Action.REPLY: Step(
+        _("Reply with the result"),
+        frozenset({UNIT}),
+        moves={Stage.ASSIGN: Stage.FEEDBACK},
+        on=ASSIGNMENT,
+        form="ReplyForm",
+        run="assignment_reply",
+        assignment_moves={Assignment.Status.ACCEPTED: Assignment.Status.REPLIED},
+        lead=True,
+    ),
+    Action.OPINION: Step(
+        _("Add a co-unit opinion"),
+        frozenset({UNIT}),
+        moves=_stays(Stage.ASSIGN),
+        on=ASSIGNMENT,
+        form="OpinionForm",
+        run="assignment_reply",
+        assignment_moves={Assignment.Status.ACCEPTED: Assignment.Status.REPLIED},
+        lead=False,
+    ),
+    Action.REQUEST_EXTENSION: Step(
+        _("Ask for an extension"),
+        frozenset({UNIT}),
+        moves=_stays(Stage.ASSIGN),
+        on=ASSIGNMENT,
+        form="ExtensionRequestForm",
+        run="assignment_request_extension",
+        assignment_moves=_open_stays(),
+        offered=_no_pending_extension,
+    ),
+    # The lead unit returns a misrouted item to the representative; a co-unit only leaves.
+    Action.RETURN_MISROUTED: Step(
+        _("Return as misrouted"),
+        frozenset({UNIT}),
+        moves={Stage.ASSIGN: Stage.ASSESS},
+        on=ASSIGNMENT,
+        form="AssignmentReasonForm",
+        run="assignment_return",
+        assignment_moves=dict.fromkeys(_ASSIGNMENT_OPEN, Assignment.Status.RETURNED),
+        lead=True,
+    ),
+    Action.DECLINE_CO_ASSIGNMENT: Step(
+        _("Return the co-assignment"),
+        frozenset({UNIT}),
+        moves=_stays(Stage.ASSIGN),
+        on=ASSIGNMENT,
+        form="AssignmentReasonForm",
+        run="assignment_return",
+        assignment_moves=dict.fromkeys(_ASSIGNMENT_OPEN, Assignment.Status.RETURNED),
+        lead=False,
+    ),
+    Action.DECIDE_EXTENSION: Step(
+        _("Decide on an extension"),
+        frozenset({COMMITTEE}),
+        moves=_stays(Stage.ASSIGN),
+        on=EXTENSION,
+        form="DecideExtensionForm",
+        run="extension_decide",
+    ),
+    # 满意 / 基本满意 close it; 不满意 sends it back to the representative.
+    Action.RATE_ACCEPT: Step(
+        _("Rate the answer: satisfied"), frozenset({CITIZEN}), moves={Stage.FEEDBACK: Stage.CLOSED}
+    ),
+    Action.RATE_REJECT: Step(
+        _("Rate the answer: unsatisfied"), frozenset({CITIZEN}), moves={Stage.FEEDBACK: Stage.ASSESS}
+    ),
+    Action.CLOSE_UNRATED: Step(_("Close as not rated"), frozenset({SYSTEM}), moves={Stage.FEEDBACK: Stage.CLOSED}),
+    # Beside the stages (no move): rating by the phone's digits locked after wrong tries, and unlocked by the
+    # station that takes the citizen's call (or the committee above it), which checks who calls.
+    Action.LOCK_RATING: Step(_("Rating locked after wrong phone digits"), frozenset({SYSTEM})),
+    Action.UNLOCK_RATING: Step(_("Rating unlocked"), frozenset({STAFF})),
 }
 
-TRANSITIONS = {
-    (Stage.COLLECT, Action.HAND_TO_REPRESENTATIVE): Stage.ASSESS,
-    (Stage.COLLECT, Action.FLAG): Stage.COLLECT,
-    (Stage.ASSESS, Action.ANSWER_DIRECTLY): Stage.FEEDBACK,
-    (Stage.ASSESS, Action.ASSIGN): Stage.ASSIGN,
-    (Stage.ASSESS, Action.MARK_PROPOSAL): Stage.ASSESS,
-    (Stage.ASSESS, Action.DECLINE): Stage.FEEDBACK,
-    (Stage.ASSESS, Action.HAND_BACK): Stage.COLLECT,
-    (Stage.ASSESS, Action.FLAG): Stage.ASSESS,
-    (Stage.ASSIGN, Action.ACCEPT): Stage.ASSIGN,
-    # The lead unit returns a misrouted item to the representative; a co-unit only leaves.
-    (Stage.ASSIGN, Action.RETURN_MISROUTED): Stage.ASSESS,
-    (Stage.ASSIGN, Action.DECLINE_CO_ASSIGNMENT): Stage.ASSIGN,
-    (Stage.ASSIGN, Action.REPLY): Stage.FEEDBACK,
-    (Stage.ASSIGN, Action.OPINION): Stage.ASSIGN,
-    (Stage.ASSIGN, Action.REQUEST_EXTENSION): Stage.ASSIGN,
-    (Stage.ASSIGN, Action.DECIDE_EXTENSION): Stage.ASSIGN,
-    (Stage.ASSIGN, Action.MARK_PROPOSAL): Stage.ASSIGN,
-    (Stage.ASSIGN, Action.FLAG): Stage.ASSIGN,
-    (Stage.FEEDBACK, Action.RELEASE): Stage.FEEDBACK,
-    # 满意 / 基本满意 close it; 不满意 sends it back to the representative.
-    (Stage.FEEDBACK, Action.RATE_ACCEPT): Stage.CLOSED,
-    (Stage.FEEDBACK, Action.RATE_REJECT): Stage.ASSESS,
-    (Stage.FEEDBACK, Action.CLOSE_UNRATED): Stage.CLOSED,
-    (Stage.FEEDBACK, Action.FLAG): Stage.FEEDBACK,
+# Derived from ACTIONS, never written by hand.
+LABELS = {action: step.label for action, step in ACTIONS.items()}
+ACTORS = {action: step.actors for action, step in ACTIONS.items()}
+TRANSITIONS = {(before, action): after for action, step in ACTIONS.items() for before, after in step.moves.items()}
+# The assignment-status table: (status before, a unit's step) -> status after.
+ASSIGNMENT_TRANSITIONS = {
+    (before, action): after for action, step in ACTIONS.items() for before, after in step.assignment_moves.items()
 }
+# An assignment is open while a unit may still act on it.
+OPEN_ASSIGNMENT = tuple(sorted({before for before, _action in ASSIGNMENT_TRANSITIONS}))
+# The detail page's forms, in order: on the item, and on each of its assignments.
+SUGGESTION_ACTIONS = tuple(a for a, step in ACTIONS.items() if step.form and step.on == SUGGESTION)
+ASSIGNMENT_ACTIONS = tuple(a for a, step in ACTIONS.items() if step.form and step.on == ASSIGNMENT)
+
+
+def pick_assessor(*, addressed, first_on_duty, head):
+    """The representative who assesses an item unless staff choose another: the one it was addressed to (a
+    representative's QR code), else the first on duty at the station today, else the station's head."""
+    return addressed or first_on_duty or head
 
 
 def actor_kinds(user, suggestion) -> set[str]:
@@ -130,7 +278,7 @@ def actor_kinds(user, suggestion) -> set[str]:
         return set()
     kinds = set()
     staff = suggestion.station_id in permissions.staff_station_ids(user)
-    committee = permissions.has_role(user, "committee_admin") and permissions.region_in_scope(user, suggestion.region)
+    committee = permissions.may_supervise(user) and permissions.region_in_scope(user, suggestion.region)
     if staff or committee:
         kinds.add(STAFF)
     if committee:

@@ -6,7 +6,7 @@ from django.urls import reverse
 from django_otp.oath import totp
 
 from accounts.models import AdminDuty
-from liaison.testing import factories as f
+from devtools.testing import factories as f
 
 
 @pytest.fixture

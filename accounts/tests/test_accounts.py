@@ -3,7 +3,7 @@ from django.core import mail
 from django.urls import reverse
 
 from accounts import permissions
-from liaison.testing import factories as f
+from devtools.testing import factories as f
 
 
 def test_login_page_is_chinese(client, db):

@@ -26,7 +26,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from activities.models import Activity, ActivityKind, ScoringRule
-from liaison.testing import factories as f
+from devtools.testing import factories as f
 from representatives.models import CongressMembership, ProfessionalGroup, Representative, Residency
 from stations.models import IndustryChain, ReceptionDay, ReceptionRule, Region, StandardItem, Station, Visit
 from suggestions.models import Category, HandlingUnit, Suggestion

@@ -16,7 +16,7 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from accounts.models import AdminDuty
-from liaison.testing import factories as f
+from devtools.testing import factories as f
 
 SCREENSHOTS = settings.BASE_DIR / "var" / "screenshots"
 DESKTOP = {"width": 1366, "height": 768}

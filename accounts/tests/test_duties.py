@@ -18,7 +18,7 @@ from django.urls import reverse
 from accounts import permissions, services
 from accounts.models import AdminDuty, User
 from accounts.tests.conftest import password_login
-from liaison.testing import factories as f
+from devtools.testing import factories as f
 from representatives.models import Representative
 from stations.models import Station
 from suggestions.models import HandlingUnit

@@ -16,7 +16,7 @@ from django.utils.http import urlsafe_base64_encode
 from accounts.models import PasswordHistory, User
 from accounts.passwords import character_classes
 from accounts.tests.conftest import code_for, password_login
-from liaison.testing import factories as f
+from devtools.testing import factories as f
 
 
 def errors(password, user=None) -> list[str]:

@@ -9,7 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.tests.conftest import password_login
-from liaison.testing import factories as f
+from devtools.testing import factories as f
 
 START = dt.datetime(2026, 12, 1, 8, 0, tzinfo=dt.UTC)
 NEW_PASSWORD = "Fresh-Password-26"

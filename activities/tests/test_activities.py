@@ -19,8 +19,8 @@ from PIL import Image
 
 from activities import services
 from activities.models import Activity, ActivityKind, ActivityPhoto
-from liaison.testing import factories as f
-from liaison.testing.pictures import phone_exif, small_photo, streamed_png
+from devtools.testing import factories as f
+from devtools.testing.pictures import phone_exif, small_photo, streamed_png
 
 pytestmark = pytest.mark.django_db
 

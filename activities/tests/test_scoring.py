@@ -51,8 +51,8 @@ from django.urls import reverse
 
 from activities import scoring
 from activities.models import Activity, ActivityKind, ScoringRule
-from liaison import workdays
-from liaison.testing import factories as f
+from core import workdays
+from devtools.testing import factories as f
 from stations.models import ReceptionDay
 from suggestions.models import Event, Outcome, Stage
 from suggestions.workflow import Action

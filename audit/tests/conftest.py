@@ -2,7 +2,7 @@ import pytest
 from django.db import connection
 
 from audit.models import AuditRecord
-from liaison.testing import factories as f
+from devtools.testing import factories as f
 
 on_postgres = pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL triggers")
 on_sqlite = pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite has no triggers here")

@@ -7,7 +7,7 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
-from liaison.testing.factories import PASSWORD, UserFactory
+from devtools.testing.factories import PASSWORD, UserFactory
 
 SCREENSHOTS = settings.BASE_DIR / "var" / "screenshots"
 

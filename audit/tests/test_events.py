@@ -18,9 +18,11 @@ from PIL import Image
 from activities.models import Activity, ActivityKind, ActivityPhoto
 from audit import chain
 from audit.models import AuditAction, AuditOutcome
-from liaison.testing import factories as f
+from core.files import UploadedAttachment
+from devtools.testing import factories as f
 from stations.models import ReceptionDay, Station, Visit
-from suggestions import loop, personal_data, services
+from suggestions.intake import personal_data, services
+from suggestions.loop import actions as loop
 from suggestions.models import Channel, Stage, Suggestion
 
 PHONE = "13812345678"
@@ -191,7 +193,7 @@ def test_an_attachment_download_is_recorded(login, world, trail):
         channel=Channel.QR_STATION,
         title="路灯",
         content="路灯不亮已经一周了，请尽快维修。",
-        attachments=[services.UploadedAttachment("现场.png", "image/png", png())],
+        attachments=[UploadedAttachment("现场.png", "image/png", png())],
     )
     attachment = suggestion.attachments.get()
     url = reverse("public:attachment", args=[suggestion.tracking_code, attachment.pk])

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from audit import services
 from audit.models import AuditAction, AuditOutcome, AuditRecord
-from liaison.testing import factories as f
+from devtools.testing import factories as f
 
 from .conftest import on_sqlite
 

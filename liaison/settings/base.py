@@ -57,7 +57,7 @@ CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY_REPORT_ONLY = _content_security
     report_only=env.bool("CSP_REPORT_ONLY", default=False), report_uri=env.str("CSP_REPORT_URI", default="")
 )
 
-# Citizens' names and phone numbers are stored encrypted (liaison/crypto.py). PERSONAL_DATA_KEYS: AES-256 keys,
+# Citizens' names and phone numbers are stored encrypted (core/crypto.py). PERSONAL_DATA_KEYS: AES-256 keys,
 # newest first, comma-separated, each 32 random bytes in URL-safe base64; older keys stay listed until
 # `manage.py rotate_personal_data_key` has re-encrypted every row. PERSONAL_DATA_HASH_KEY: the key of the
 # keyed hash stored beside a phone number for look-ups. The defaults are public, for development only:
@@ -94,7 +94,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     # PostgreSQL triggers declared on models (the audit trail's append-only protection).
     "pgtrigger",
-    "liaison",
+    "core",
     "accounts",
     # Right above accounts: every app above records into the audit trail, and it imports none of them.
     "audit",
@@ -124,10 +124,10 @@ MIDDLEWARE = [
     "accounts.middleware.SecondFactorMiddleware",
     "accounts.middleware.PasswordChangeDueMiddleware",
     # After the login check and before the CSRF check, which would read the body first: a body too large,
-    # or with too many fields or files, gets the form's page back with a message (liaison/middleware.py).
-    "liaison.middleware.RequestBodyMiddleware",
-    # Bidirectional control characters out of every form value and file name (liaison/text.py).
-    "liaison.middleware.InputTextMiddleware",
+    # or with too many fields or files, gets the form's page back with a message (core/middleware.py).
+    "core.middleware.RequestBodyMiddleware",
+    # Bidirectional control characters out of every form value and file name (core/text.py).
+    "core.middleware.InputTextMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a lockout into the lockout page.
@@ -177,7 +177,7 @@ def _database(url: str) -> dict:
         db.setdefault("CONN_HEALTH_CHECKS", True)
         # Django turns psycopg's prepared statements off (prepare_threshold None), and then nothing is
         # prepared, not even on request. Its own queries bind on the client and are never prepared
-        # whatever this number; only the statements sent through liaison.db.prepared_cursor are, at
+        # whatever this number; only the statements sent through suggestions.intake.fast_write.prepared_cursor are, at
         # their first run.
         db.setdefault("OPTIONS", {}).setdefault("prepare_threshold", 5)
     return db
@@ -193,14 +193,14 @@ if CACHES["default"]["BACKEND"].endswith(".RedisCache"):
     # system's TCP timeout of minutes. Either can be set in CACHE_URL (?socket_connect_timeout=2).
     CACHES["default"].setdefault("OPTIONS", {}).setdefault("socket_connect_timeout", 1)
     CACHES["default"]["OPTIONS"].setdefault("socket_timeout", 2)
-# While the cache or the broker is away (liaison/resilience.py), a process asks again after this many seconds.
+# While the cache or the broker is away (core/resilience.py), a process asks again after this many seconds.
 OUTAGE_RETRY_SECONDS = env.int("OUTAGE_RETRY_SECONDS", default=5)
 # Committee dashboards are counted at most this often per scope and filters (0: every time).
 DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=300)
 # Sessions read through the cache (Redis in production): one database query less on every page. The
-# portal's store answers from the database alone while the cache is away (liaison/sessions.py) and keeps a
+# portal's store answers from the database alone while the cache is away (core/sessions.py) and keeps a
 # copy in the cache at most SESSION_CACHE_SECONDS.
-SESSION_ENGINE = "liaison.sessions"
+SESSION_ENGINE = "core.sessions"
 SESSION_CACHE_SECONDS = env.int("SESSION_CACHE_SECONDS", default=300)
 
 AUTH_USER_MODEL = "accounts.User"
@@ -288,11 +288,11 @@ STORAGES = {
 MEDIA_URL = "media/"
 MEDIA_ROOT = VAR_DIR / "media"
 
-# Citizens' attachments (photos and PDFs), checked by content in suggestions/public_forms.py.
+# Citizens' attachments (photos and PDFs), checked by content in suggestions/public/forms.py.
 SUGGESTION_ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
 SUGGESTION_ATTACHMENT_MAX_FILES = 5
 # Photos with more pixels than this are refused from their header, before anything decodes them: a 420 KB
-# PNG of 12000×12000 pixels would take 1.2 GB (liaison/images.py). Phones save 12 million pixels unless
+# PNG of 12000×12000 pixels would take 1.2 GB (core/images.py). Phones save 12 million pixels unless
 # set to full resolution (48–50 million: such a photo is refused and the message asks for a smaller copy);
 # an A3 page scanned at 600 dpi has 35 million.
 UPLOAD_IMAGE_MAX_PIXELS = env.int("UPLOAD_IMAGE_MAX_PIXELS", default=40_000_000)
@@ -305,7 +305,7 @@ SUGGESTION_MAX_REQUEST_BYTES = (SUGGESTION_ATTACHMENT_MAX_FILES + 1) * SUGGESTIO
 # Every other form: the largest staff post is an activity with five photos, like the citizen's.
 REQUEST_MAX_BODY_BYTES = env.int("REQUEST_MAX_BODY_BYTES", default=SUGGESTION_MAX_REQUEST_BYTES)
 
-# A register workbook (.xlsx, a zip of XML parts) is checked before openpyxl reads it (liaison/xlsx.py):
+# A register workbook (.xlsx, a zip of XML parts) is checked before openpyxl reads it (core/xlsx.py):
 # what it unpacks to in all and per part, how tightly a part is packed, the size of the parts openpyxl
 # parses whole (styles, workbook, relationships: about 30 times their size in memory) and the number of
 # shared strings (about 150 bytes each). A register of 5,000 rows with 300-character contents unpacks to
@@ -316,7 +316,7 @@ IMPORT_MAX_STRUCTURE_BYTES = env.int("IMPORT_MAX_STRUCTURE_BYTES", default=2 * 1
 IMPORT_MAX_COMPRESSION_RATIO = env.int("IMPORT_MAX_COMPRESSION_RATIO", default=100)
 IMPORT_MAX_SHARED_STRINGS = env.int("IMPORT_MAX_SHARED_STRINGS", default=200_000)
 
-# Fixed-window limits (liaison/ratelimit.py): scope -> [(attempts, seconds), ...]. The client IP is
+# Fixed-window limits (core/ratelimit.py): scope -> [(attempts, seconds), ...]. The client IP is
 # REMOTE_ADDR: behind a reverse proxy, have the proxy set it to the real client address.
 RATE_LIMITS = {
     # Suggestions actually submitted from the public form, per client IP and per mobile number.
@@ -325,7 +325,7 @@ RATE_LIMITS = {
     # Every POST of the public form, valid or not: keeps floods of uploads away from the file checks.
     "suggest_post_ip": [(30, 10 * 60)],
     # Tracking-code lookups on /t/<code>/ and rating posts, per client IP. Wrong phone digits in a rating are
-    # counted per suggestion in the database (suggestions.loop.RATING_TRIES), not here.
+    # counted per suggestion in the database (suggestions.loop.actions.RATING_TRIES), not here.
     "track_ip": [(30, 10 * 60)],
 }
 
@@ -342,9 +342,9 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="portal@localhost")
 
-# Text messages to citizens (liaison/sms.py). The default backend only logs; a provider's
+# Text messages to citizens (core/sms.py). The default backend only logs; a provider's
 # backend class reads its account from the SMS_PROVIDER_* settings below.
-SMS_BACKEND = env.str("SMS_BACKEND", default="liaison.sms.LoggingSmsBackend")
+SMS_BACKEND = env.str("SMS_BACKEND", default="core.sms.LoggingSmsBackend")
 SMS_PROVIDER_URL = env.str("SMS_PROVIDER_URL", default="")
 SMS_PROVIDER_KEY = env.str("SMS_PROVIDER_KEY", default="")
 SMS_PROVIDER_SECRET = env.str("SMS_PROVIDER_SECRET", default="")
@@ -368,7 +368,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
     else {"visibility_timeout": 3600, "socket_connect_timeout": 2}
 )
 # Queuing from a page (the e-mail of notifications) gives up on an absent broker after about 0.1 s, not 0.6 s: what it
-# could not queue, the deadline sweep queues again from the database (suggestions.notifications).
+# could not queue, the deadline sweep queues again from the database (suggestions.loop.notifications).
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.1, "interval_max": 0.2}
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
@@ -377,19 +377,19 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
-    "heartbeat": {"task": "liaison.tasks.heartbeat", "schedule": 60.0},
+    "heartbeat": {"task": "core.tasks.heartbeat", "schedule": 60.0},
     # Deadlines live in the database; this finds what is due in a few set-based queries.
-    "sweep-deadlines": {"task": "suggestions.tasks.sweep_deadlines", "schedule": 5 * 60.0},
+    "sweep-deadlines": {"task": "suggestions.loop.tasks.sweep_deadlines", "schedule": 5 * 60.0},
     "generate-reception-days": {"task": "stations.tasks.generate_reception_days", "schedule": 6 * 3600.0},
     "flag-missed-reception-days": {"task": "stations.tasks.flag_missed_reception_days", "schedule": 15 * 60.0},
     "purge-expired-exports": {"task": "oversight.tasks.purge_expired_exports", "schedule": 3600.0},
-    "purge-stale-imports": {"task": "suggestions.tasks.purge_stale_imports", "schedule": 3600.0},
+    "purge-stale-imports": {"task": "suggestions.imports.tasks.purge_stale_imports", "schedule": 3600.0},
     "warm-dashboards": {"task": "oversight.tasks.warm_dashboards", "schedule": 4 * 60.0},
     # The audit trail: records past the retention go once a day, and the whole chain is checked once a day.
     "purge-audit-records": {"task": "audit.tasks.purge_audit_records", "schedule": 24 * 3600.0},
     "verify-audit-chain": {"task": "audit.tasks.verify_audit_chain", "schedule": 24 * 3600.0},
     # PIPL: contact details of items closed more than PERSONAL_DATA_RETENTION_YEARS ago.
-    "purge-expired-contacts": {"task": "suggestions.tasks.purge_expired_contacts", "schedule": 24 * 3600.0},
+    "purge-expired-contacts": {"task": "suggestions.intake.tasks.purge_expired_contacts", "schedule": 24 * 3600.0},
 }
 
 LOGGING = {

@@ -2,7 +2,7 @@
 
 from django.core.exceptions import ImproperlyConfigured
 
-from liaison.crypto import parse_key
+from core.crypto import parse_key
 
 from .base import *  # noqa: F403
 from .base import INSECURE_PERSONAL_DATA_HASH_KEY, INSECURE_PERSONAL_DATA_KEY, VAR_DIR, _database, env

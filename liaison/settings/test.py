@@ -1,7 +1,7 @@
 """The test suite: fast hashing, in-memory cache and email, eager-free Celery."""
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import INSTALLED_APPS, env
 
 DEBUG = False
 SECRET_KEY = "test-only-secret-key"
@@ -26,3 +26,6 @@ CELERY_TASK_EAGER_PROPAGATES = True
 
 # Figures are counted on every request in tests, which change the data between requests.
 DASHBOARD_CACHE_SECONDS = 0
+
+# The demo data and the benchmark commands (never in production).
+INSTALLED_APPS = [*INSTALLED_APPS, "devtools"]

@@ -27,10 +27,10 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from accounts import permissions
 from activities.models import Activity, ActivityKind
 from conftest import verify_second_factor
-from liaison.testing import factories as f
+from devtools.testing import factories as f
 from oversight.models import ExportJob
 from stations.models import ReceptionDay
-from suggestions import loop
+from suggestions.loop import actions as loop
 from suggestions.models import Attachment, Notification, Reply
 
 PERSONAS = (

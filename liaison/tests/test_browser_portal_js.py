@@ -12,7 +12,7 @@ import pytest
 from django.conf import settings
 from playwright.sync_api import expect
 
-from liaison.testing.factories import PASSWORD
+from devtools.testing.factories import PASSWORD
 from stations.models import ReceptionRule
 
 SCREENSHOTS = settings.BASE_DIR / "var" / "screenshots"

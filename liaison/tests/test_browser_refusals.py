@@ -11,9 +11,9 @@ from django.core.cache import cache
 from django.test import override_settings
 from playwright.sync_api import expect
 
-from liaison.testing.factories import PASSWORD
-from liaison.testing.pictures import phone_exif, streamed_png
-from liaison.testing.workbooks import bomb
+from devtools.testing.factories import PASSWORD
+from devtools.testing.pictures import phone_exif, streamed_png
+from devtools.testing.workbooks import bomb
 from suggestions.models import Suggestion
 
 SCREENSHOTS = settings.BASE_DIR / "var" / "screenshots"

@@ -20,11 +20,11 @@ from django.test import override_settings
 from django.urls import reverse
 
 from activities.models import Activity, ActivityKind
+from devtools.testing import factories as f
 from liaison.settings.base import _content_security_policy
-from liaison.testing import factories as f
 from oversight.models import ExportJob
 from stations.models import ReceptionDay, ReceptionRule
-from suggestions import loop
+from suggestions.loop import actions as loop
 from suggestions.models import Assignment
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

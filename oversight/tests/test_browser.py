@@ -20,9 +20,9 @@ from django.utils import timezone
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
-from liaison import workdays
-from liaison.testing import factories as f
-from liaison.testing.factories import PASSWORD
+from core import workdays
+from devtools.testing import factories as f
+from devtools.testing.factories import PASSWORD
 from suggestions.models import Assignment, Stage, Suggestion
 
 SCREENSHOTS = settings.BASE_DIR / "var" / "screenshots"

@@ -39,8 +39,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
-from liaison import workdays
-from liaison.testing import factories as f
+from core import workdays
+from devtools.testing import factories as f
 from oversight.dashboard import DashboardFilters, committee_dashboard
 from oversight.forms import period_bounds
 from stations.models import ReceptionDay, Station, Visit

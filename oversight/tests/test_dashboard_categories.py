@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from liaison.testing import factories as f
+from devtools.testing import factories as f
 
 pytestmark = pytest.mark.django_db
 

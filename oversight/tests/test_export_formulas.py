@@ -17,7 +17,7 @@ import pytest
 from django.urls import reverse
 
 from activities.models import Activity, ActivityKind
-from liaison.testing import factories as f
+from devtools.testing import factories as f
 from stations.models import ReceptionDay, Visit
 
 pytestmark = pytest.mark.django_db

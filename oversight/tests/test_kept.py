@@ -6,7 +6,7 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
-from liaison.testing import factories as f
+from devtools.testing import factories as f
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from liaison.testing import factories as f
+from devtools.testing import factories as f
 
 pytestmark = pytest.mark.django_db
 

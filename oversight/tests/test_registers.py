@@ -26,7 +26,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from activities.models import Activity, ActivityKind, ActivityPhoto
-from liaison.testing import factories as f
+from devtools.testing import factories as f
 from oversight import exports, registers
 from oversight.models import ExportJob
 from stations.models import ReceptionDay, Visit

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from activities.models import Activity, ActivityKind
-from liaison.testing import factories as f
+from devtools.testing import factories as f
 from stations.models import ReceptionDay, StandardItem
 from suggestions.models import Assignment, HandlingUnit, Stage
 

@@ -2,15 +2,15 @@
 
 from django.db import migrations
 
-import liaison.fields
+import core.fields
 
 
 def encrypt_existing(apps, schema_editor):
-    liaison.fields.reencrypt_rows(apps.get_model("stations", "Visit"))
+    core.fields.reencrypt_rows(apps.get_model("stations", "Visit"))
 
 
 def decrypt_existing(apps, schema_editor):
-    liaison.fields.decrypt_rows(apps.get_model("stations", "Visit"))
+    core.fields.decrypt_rows(apps.get_model("stations", "Visit"))
 
 
 class Migration(migrations.Migration):
@@ -23,12 +23,12 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='visit',
             name='visitor_name',
-            field=liaison.fields.EncryptedCharField(blank=True, max_length=40, verbose_name="visitor's name"),
+            field=core.fields.EncryptedCharField(blank=True, max_length=40, verbose_name="visitor's name"),
         ),
         migrations.AlterField(
             model_name='visit',
             name='visitor_phone',
-            field=liaison.fields.EncryptedCharField(blank=True, max_length=20, verbose_name="visitor's mobile number"),
+            field=core.fields.EncryptedCharField(blank=True, max_length=20, verbose_name="visitor's mobile number"),
         ),
         migrations.RunPython(encrypt_existing, decrypt_existing, elidable=False),
     ]

@@ -6,14 +6,14 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
-from liaison.testing import factories as f
+from devtools.testing import factories as f
 from representatives.models import Representative
 from stations.models import ReceptionDay, Station, Visit
 
 
 @pytest.fixture
 def superuser(db):
-    from liaison.testing.factories import UserFactory
+    from devtools.testing.factories import UserFactory
 
     return UserFactory(username="root", is_staff=True, is_superuser=True)
 
@@ -106,7 +106,7 @@ def test_committee_admin_opens_a_suggestion_from_an_anonymous_visit_in_the_admin
 def test_a_representative_photo_over_the_pixel_limit_is_refused_in_the_admin(login, superuser, world, settings):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from liaison.testing.pictures import small_photo, streamed_png
+    from devtools.testing.pictures import small_photo, streamed_png
 
     client = login(superuser)
     url = reverse("admin:representatives_representative_change", args=[world.rep.pk])

@@ -11,7 +11,7 @@ from django.conf import settings
 from PIL import Image
 from playwright.sync_api import expect
 
-from liaison.testing.factories import PASSWORD
+from devtools.testing.factories import PASSWORD
 
 SCREENSHOTS = settings.BASE_DIR / "var" / "screenshots"
 STATION_NAME = "四季城人大代表联络点"

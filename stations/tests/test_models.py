@@ -2,7 +2,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 
-from liaison.testing import factories as f
+from devtools.testing import factories as f
 from stations.models import Region
 
 

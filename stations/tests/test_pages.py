@@ -6,7 +6,7 @@ import zipfile
 import pytest
 from django.urls import reverse
 
-from liaison.testing import factories as f
+from devtools.testing import factories as f
 
 
 def test_directory_is_public_and_lists_stations(client, world):

@@ -7,7 +7,7 @@ import zxingcpp
 from django.test import override_settings
 from PIL import Image
 
-from liaison import qr
+from core import qr
 
 
 def _decode_png(data: bytes) -> str:

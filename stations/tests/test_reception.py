@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from liaison.testing import factories as f
+from devtools.testing import factories as f
 from stations import reception, tasks
 from stations.models import ReceptionDay, ReceptionRule, Visit
 

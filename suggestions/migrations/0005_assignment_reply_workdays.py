@@ -6,7 +6,7 @@ from django.db import migrations, models
 def fill_reply_workdays(apps, schema_editor):
     from django.utils import timezone
 
-    from liaison import workdays
+    from core import workdays
 
     Assignment = apps.get_model("suggestions", "Assignment")
     for assignment in Assignment.objects.filter(replied_at__isnull=False, reply_workdays__isnull=True).iterator():

@@ -3,16 +3,16 @@ the privacy notice agreed to, the withdrawal counter, and the timeline entry for
 
 from django.db import migrations, models
 
-import liaison.fields
-import liaison.sms
+import core.fields
+import core.sms
 
 
 def encrypt_existing(apps, schema_editor):
-    liaison.fields.reencrypt_rows(apps.get_model("suggestions", "Suggestion"))
+    core.fields.reencrypt_rows(apps.get_model("suggestions", "Suggestion"))
 
 
 def decrypt_existing(apps, schema_editor):
-    liaison.fields.decrypt_rows(apps.get_model("suggestions", "Suggestion"))
+    core.fields.decrypt_rows(apps.get_model("suggestions", "Suggestion"))
 
 
 class Migration(migrations.Migration):
@@ -35,7 +35,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='suggestion',
             name='submitter_phone_hash',
-            field=liaison.fields.KeyedHashField(normalize=liaison.sms.normalize_phone, source='submitter_phone'),
+            field=core.fields.KeyedHashField(normalize=core.sms.normalize_phone, source='submitter_phone'),
         ),
         migrations.AddField(
             model_name='suggestion',
@@ -50,12 +50,12 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='suggestion',
             name='submitter_name',
-            field=liaison.fields.EncryptedCharField(blank=True, max_length=40, verbose_name='name'),
+            field=core.fields.EncryptedCharField(blank=True, max_length=40, verbose_name='name'),
         ),
         migrations.AlterField(
             model_name='suggestion',
             name='submitter_phone',
-            field=liaison.fields.EncryptedCharField(blank=True, max_length=20, verbose_name='mobile number'),
+            field=core.fields.EncryptedCharField(blank=True, max_length=20, verbose_name='mobile number'),
         ),
         migrations.RunPython(encrypt_existing, decrypt_existing, elidable=False),
         migrations.AddIndex(

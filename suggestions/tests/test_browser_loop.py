@@ -12,8 +12,8 @@ from django.conf import settings
 from django.core.cache import cache
 from playwright.sync_api import expect
 
-from liaison.testing import factories as f
-from liaison.testing.factories import PASSWORD
+from devtools.testing import factories as f
+from devtools.testing.factories import PASSWORD
 from suggestions.models import Stage, Suggestion
 
 SCREENSHOTS = settings.BASE_DIR / "var" / "screenshots"

@@ -9,12 +9,11 @@ from django.conf import settings
 from django.core.cache import cache
 from playwright.sync_api import expect
 
-from liaison.testing import factories as f
-from liaison.views import database_unavailable
-from suggestions import loop
+from core.views import database_unavailable
+from devtools.testing import factories as f
+from suggestions.loop import actions as loop
 from suggestions.models import Stage, Suggestion
-
-from .test_browser_loop import sign_in
+from suggestions.tests.test_browser_loop import sign_in
 
 SCREENSHOTS = settings.BASE_DIR / "var" / "screenshots"
 PHONE = {"width": 390, "height": 844}

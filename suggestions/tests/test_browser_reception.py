@@ -12,8 +12,8 @@ from django.core.cache import cache
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from liaison.testing import factories as f
-from liaison.testing.factories import PASSWORD
+from devtools.testing import factories as f
+from devtools.testing.factories import PASSWORD
 from stations.models import ReceptionDay, Visit
 from suggestions.models import Category, Channel, Suggestion
 

@@ -155,8 +155,8 @@ def _tail(log: Path) -> str:
 def test_a_real_worker_escalates_an_overdue_assignment_and_emails_the_notifications(
     transactional_db, world, worker, not_eager
 ):
-    from liaison.testing.factories import SuggestionFactory
-    from suggestions.tasks import sweep_deadlines
+    from devtools.testing.factories import SuggestionFactory
+    from suggestions.loop.tasks import sweep_deadlines
 
     queue, log = worker
     # The worker has the real clock: overdue since yesterday, whatever today is.
@@ -190,4 +190,4 @@ def test_a_real_worker_escalates_an_overdue_assignment_and_emails_the_notificati
         f"notifications not e-mailed within {TIMEOUT} s; worker log:\n{_tail(log)}"
     )
     log_text = _tail(log)
-    assert "suggestions.tasks.email_notifications" in log_text
+    assert "suggestions.loop.tasks.email_notifications" in log_text

@@ -17,11 +17,10 @@ from django.db import DatabaseError, InterfaceError, OperationalError, Programmi
 from django.test import Client
 from django.urls import reverse
 
-from liaison import resilience
-from liaison.testing import factories as f
+from core import resilience
+from devtools.testing import factories as f
 from suggestions.models import Attachment, Event, Suggestion
-
-from .test_public import CONTENT, PDF_BYTES, jpeg
+from suggestions.tests.test_public import CONTENT, PDF_BYTES, jpeg
 
 PG = connection.vendor == "postgresql"
 

@@ -15,8 +15,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 from openpyxl import Workbook, load_workbook
 
-from liaison.sms import LoggingSmsBackend
-from suggestions import importer, services
+from core.sms import LoggingSmsBackend
+from suggestions.imports import importer
+from suggestions.intake import services
 from suggestions.models import Category, Event, Suggestion
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -494,7 +495,7 @@ def test_a_preview_left_waiting_is_removed_after_a_day():
     from django.core.files.storage import storages
     from django.utils import timezone as _tz
 
-    from suggestions.importer import purge_stale_stashes
+    from suggestions.imports.importer import purge_stale_stashes
 
     storage = storages["private"]
     storage.save("imports/abandoned.xlsx", ContentFile(b"PK..."))

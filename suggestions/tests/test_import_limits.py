@@ -23,8 +23,8 @@ from django.urls import reverse
 from openpyxl import Workbook
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
-from liaison.testing import workbooks
-from suggestions import importer
+from devtools.testing import workbooks
+from suggestions.imports import importer
 from suggestions.models import Suggestion
 
 NOW = dt.datetime(2024, 6, 15, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from liaison.testing import factories as f
+from devtools.testing import factories as f
 from suggestions.models import Event, Suggestion
 
 

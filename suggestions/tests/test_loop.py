@@ -7,8 +7,8 @@ import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied
 
-from liaison.testing import factories as f
-from suggestions import loop
+from devtools.testing import factories as f
+from suggestions.loop import actions as loop
 from suggestions.models import Assignment, Event, Notification, Rating, Reply, Stage, Suggestion
 from suggestions.workflow import ACTORS, TRANSITIONS, Action
 

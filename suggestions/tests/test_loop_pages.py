@@ -10,8 +10,8 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
-from liaison.testing import factories as f
-from suggestions import loop
+from devtools.testing import factories as f
+from suggestions.loop import actions as loop
 from suggestions.models import Assignment, Event, ExtensionRequest, Notification, Rating, Reply, Stage, Suggestion
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -635,7 +635,7 @@ def test_second_of_two_handlers_accepting_is_told_who_was_first(login, world, it
     response = _act(login(second_handler), item, "accept", {"assignment": assignment.pk})
     assert response.status_code == 302 and response["Location"] == item.get_absolute_url()
     body = _body(login(second_handler).get(response["Location"]))
-    # Workflow messages are written in the portal's language (see liaison.i18n.in_portal_language).
+    # Workflow messages are written in the portal's language (see core.i18n.in_portal_language).
     assert f"已由{world.handler}" in body
     assignment.refresh_from_db()
     assert assignment.responsible == world.handler
@@ -834,7 +834,7 @@ def test_lead_reply_carries_a_pdf(login, world, item):
 def test_a_reply_with_a_picture_over_the_pixel_limit_is_refused_and_the_reply_kept(login, world, item):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from liaison.testing.pictures import streamed_png
+    from devtools.testing.pictures import streamed_png
 
     assignment = _to_assign(world, item)
     loop.assignment_accept(assignment=assignment, by=world.handler)
@@ -860,7 +860,7 @@ def test_staff_mark_an_item_urgent_when_handing_it_over_and_it_gets_the_urgent_d
     assert _reload(item).urgency == "urgent"
     loop.suggestion_assign(suggestion=_reload(item), by=world.rep_user, lead_unit=world.unit)
     assignment = item.assignments.get()
-    from liaison import workdays
+    from core import workdays
 
     assert workdays.workdays_between(timezone.localdate(assignment.created_at), assignment.reply_due) == 5
 

@@ -13,13 +13,13 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
-from liaison import crypto, ratelimit
-from liaison.sms import LoggingSmsBackend
-from liaison.testing import factories as f
+from core import crypto, ratelimit
+from core.sms import LoggingSmsBackend
+from devtools.testing import factories as f
 from stations.models import ReceptionDay, Visit
-from suggestions import personal_data, services
+from suggestions.intake import fast_write, personal_data
 from suggestions.models import Event, Outcome, Stage, Suggestion
-from suggestions.reception_services import visit_log
+from suggestions.reception.services import visit_log
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 PHONE = "13912345678"
@@ -60,7 +60,7 @@ def test_a_citizens_submission_stores_ciphertext_not_the_number(client, world, d
     # On PostgreSQL this is the hand-built one-statement insert, which skips the preparation of values it
     # believes plain: the encrypted fields must not be among them.
     with (
-        mock.patch.object(services, "_insert_with_event", wraps=services._insert_with_event) as one_statement,
+        mock.patch.object(fast_write, "insert_with_event", wraps=fast_write.insert_with_event) as one_statement,
         django_capture_on_commit_callbacks(execute=True),
     ):
         response = submit(client, world, submitter_name="王秀英", submitter_phone="139 1234 5678", consent="on")
@@ -354,10 +354,10 @@ def test_visits_are_erased_once_everything_they_became_has_expired(world, recept
 
 
 def test_beat_runs_the_retention_sweep_daily(world):
-    from suggestions.tasks import purge_expired_contacts
+    from suggestions.intake.tasks import purge_expired_contacts
 
     entry = django_settings.CELERY_BEAT_SCHEDULE["purge-expired-contacts"]
-    assert entry["task"] == "suggestions.tasks.purge_expired_contacts" and entry["schedule"] <= 24 * 3600
+    assert entry["task"] == "suggestions.intake.tasks.purge_expired_contacts" and entry["schedule"] <= 24 * 3600
     item = closed(world, NOW - dt.timedelta(days=4 * 365))
     with time_machine.travel(NOW, tick=False):
         assert purge_expired_contacts.delay().get() == {"suggestions": 1, "visits": 0}

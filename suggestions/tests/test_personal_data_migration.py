@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from liaison import crypto
+from core import crypto
 
 # The migrations before and with encryption (renumbered with them if they move).
 SUGGESTIONS_BEFORE = ("suggestions", "0008_unique_without_pattern_indexes")

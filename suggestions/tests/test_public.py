@@ -12,11 +12,12 @@ from django.test import Client
 from django.urls import reverse, set_script_prefix
 from PIL import Image
 
-from liaison import ratelimit
-from liaison.codes import ALPHABET
-from liaison.sms import LoggingSmsBackend
-from liaison.testing import factories as f
-from suggestions import services
+from core import ratelimit
+from core.codes import ALPHABET
+from core.files import UploadedAttachment
+from core.sms import LoggingSmsBackend
+from devtools.testing import factories as f
+from suggestions.intake import services
 from suggestions.models import Attachment, Category, Channel, Event, Stage, Suggestion
 
 CONTENT = "北郊乡人民路路灯坏了两个星期，晚上很黑，老人孩子出门不方便，请尽快安排修好，并定期检查。"
@@ -634,7 +635,7 @@ def test_a_photos_gps_position_is_removed_and_the_photo_still_shows_upright():
     from PIL import Image as _Image
     from PIL import ImageOps
 
-    from suggestions.public_forms import inspect_upload
+    from core.files import inspect_upload
 
     exif = _Image.Exif()
     exif[0x0112] = 6  # orientation: rotate 90° to view
@@ -686,7 +687,7 @@ def test_the_one_statement_write_stores_what_the_orm_stores(world):
         "submitter_phone": "13912345678",
     }
     direct, _ = services.suggestion_create(**common, idempotency_key=str(uuid.uuid4()))
-    photo = services.UploadedAttachment("路灯.jpg", "image/jpeg", jpeg())
+    photo = UploadedAttachment("路灯.jpg", "image/jpeg", jpeg())
     through_orm, _ = services.suggestion_create(**common, idempotency_key=str(uuid.uuid4()), attachments=[photo])
 
     assert row_of(direct) == row_of(through_orm)
@@ -790,7 +791,7 @@ def test_a_statement_error_is_not_run_twice(world, monkeypatch):
     # Only a dead connection is retried: an error from the statement itself reaches the caller at once.
     from django.db import DataError
 
-    from liaison import db as liaison_db
+    from suggestions.intake import fast_write as liaison_db
 
     runs = []
     original = liaison_db.prepared_cursor
@@ -835,7 +836,7 @@ def test_the_form_pages_are_never_stored_and_the_redirect_points_home(client, wo
 
 def test_the_redirect_keeps_the_sites_path_prefix(world, submitted):
     # Deployed under a path (SCRIPT_NAME=/portal), the tracking link must keep it.
-    from suggestions.public_views import _success_url
+    from suggestions.public.views import _success_url
 
     set_script_prefix("/portal/")
     try:

@@ -17,9 +17,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from liaison import codes
-from liaison.testing import factories as f
-from suggestions import loop
+from core import codes
+from devtools.testing import factories as f
+from suggestions.loop import actions as loop
 from suggestions.models import Event, Notification, Rating, Stage, Suggestion
 
 RIGHT = "5678"

@@ -9,7 +9,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from liaison.testing import factories as f
+from devtools.testing import factories as f
 from stations.models import ReceptionDay, ReceptionRule, Visit
 from suggestions.models import Category, Channel, Event, Suggestion
 

@@ -23,14 +23,14 @@ from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from liaison import ratelimit, resilience
+from core import ratelimit, resilience
+from core.crypto import phone_digest
+from devtools.testing import factories as f
 from liaison.celery import app as celery_app
-from liaison.crypto import phone_digest
-from liaison.testing import factories as f
-from suggestions import loop, notifications
+from suggestions.loop import actions as loop
+from suggestions.loop import notifications
 from suggestions.models import Notification, Rating, Stage, Suggestion
-
-from .test_public import CONTENT
+from suggestions.tests.test_public import CONTENT
 
 REDIS_SERVER = shutil.which("redis-server")
 LIMITS = {

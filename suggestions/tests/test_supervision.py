@@ -17,9 +17,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from liaison import workdays
-from liaison.testing import factories as f
-from suggestions import supervision, tasks
+from core import workdays
+from devtools.testing import factories as f
+from suggestions import deadlines
+from suggestions.loop import supervision, tasks
 from suggestions.models import Assignment, Event, Notification, Stage, Suggestion, Supervision
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -248,27 +249,27 @@ def test_an_extended_deadline_is_reminded_again(world):
 @pytest.mark.parametrize(
     "due, flagged, expected",
     [
-        (None, False, supervision.GREEN),
-        (D(2026, 11, 20), False, supervision.GREEN),  # four working days away
-        (D(2026, 11, 19), False, supervision.YELLOW),  # three
-        (D(2026, 11, 16), False, supervision.YELLOW),  # due today
-        (D(2026, 11, 13), False, supervision.RED),
-        (D(2026, 12, 31), True, supervision.RED),  # 挂牌督办 is always red
-        (None, True, supervision.RED),
+        (None, False, deadlines.GREEN),
+        (D(2026, 11, 20), False, deadlines.GREEN),  # four working days away
+        (D(2026, 11, 19), False, deadlines.YELLOW),  # three
+        (D(2026, 11, 16), False, deadlines.YELLOW),  # due today
+        (D(2026, 11, 13), False, deadlines.RED),
+        (D(2026, 12, 31), True, deadlines.RED),  # 挂牌督办 is always red
+        (None, True, deadlines.RED),
     ],
 )
 def test_colour(due, flagged, expected):
     with at(D(2026, 11, 16)):  # Monday
-        assert supervision.colour(due, flagged=flagged) == expected
+        assert deadlines.colour(due, flagged=flagged) == expected
 
 
 @pytest.mark.django_db
 def test_colour_counts_working_days_across_a_holiday():
     today = D(2026, 9, 30)
     # Nine calendar days away, but only three working days: 8, 9 and 10 October.
-    assert supervision.colour(D(2026, 10, 9), today) == supervision.YELLOW
-    assert supervision.colour(D(2026, 10, 10), today) == supervision.YELLOW
-    assert supervision.colour(D(2026, 10, 12), today) == supervision.GREEN
+    assert deadlines.colour(D(2026, 10, 9), today) == deadlines.YELLOW
+    assert deadlines.colour(D(2026, 10, 10), today) == deadlines.YELLOW
+    assert deadlines.colour(D(2026, 10, 12), today) == deadlines.GREEN
 
 
 # Cost ------------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from liaison.testing import factories as f
+from devtools.testing import factories as f
 
 
 @pytest.mark.parametrize(

@@ -20,10 +20,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image, ImageFile, ImageOps, PngImagePlugin
 
-from liaison import images
-from liaison.testing.pictures import phone_exif, small_photo, streamed_png
+from core import images
+from core.files import inspect_upload
+from devtools.testing.pictures import phone_exif, small_photo, streamed_png
 from suggestions.models import Attachment, Suggestion
-from suggestions.public_forms import inspect_upload
 
 CONTENT = "北郊乡人民路路灯坏了两个星期，晚上很黑，老人孩子出门不方便，请尽快安排修好。"
 XMP = (
@@ -101,7 +101,7 @@ def test_a_webp_is_measured_before_pillow_opens_it(settings):
     # Pillow's WebP decoder reserves the whole canvas when the file is opened: the header is read first.
     settings.UPLOAD_IMAGE_MAX_PIXELS = 100
     photo = SimpleUploadedFile("画布.webp", small_photo("WEBP", size=(20, 10), lossless=True))
-    with mock.patch("liaison.images.Image.open", side_effect=AssertionError("opened")):
+    with mock.patch("core.images.Image.open", side_effect=AssertionError("opened")):
         with pytest.raises(Exception) as refused:
             inspect_upload(photo)
     assert refused.value.code == "too_many_pixels" and refused.value.params["width"] == 20
