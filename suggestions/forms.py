@@ -123,3 +123,21 @@ class OfflineSuggestionForm(forms.Form):
 
 class MergeForm(forms.Form):
     original = forms.CharField(max_length=16)
+
+
+class PhoneLast4Field(forms.RegexField):
+    """The last four digits of the mobile number a citizen gave: their proof on the tracking page (rating,
+    withdrawal). A phone's number pad, nothing remembered by the browser."""
+
+    def __init__(self, **kwargs):
+        message = _("Enter four digits.")
+        kwargs.setdefault("label", _("Last four digits of the mobile number you gave"))
+        kwargs.setdefault("error_messages", {"invalid": message, "required": message})
+        attrs = {
+            "inputmode": "numeric",
+            "autocomplete": "off",
+            "maxlength": "4",
+            "pattern": "[0-9]{4}",
+            "class": "form-control form-control-lg",
+        }
+        super().__init__(regex=r"^\d{4}$", widget=forms.TextInput(attrs=attrs), **kwargs)

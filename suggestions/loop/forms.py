@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.files import ACCEPT, inspect_upload
 from core.forms import DATE_WIDGET, BootstrapMixin
+from suggestions.forms import PhoneLast4Field
 from suggestions.loop import selectors as loop_selectors
 from suggestions.models import Rating, Reply, Urgency
 from suggestions.selectors import active_categories
@@ -304,20 +305,7 @@ class RatingForm(forms.Form):
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 3, "class": "form-control form-control-lg"}),
     )
-    phone_last4 = forms.RegexField(
-        label=_("Last four digits of the mobile number you gave"),
-        regex=r"^\d{4}$",
-        error_messages={"invalid": _("Enter four digits.")},
-        widget=forms.TextInput(
-            attrs={
-                "inputmode": "numeric",
-                "autocomplete": "off",
-                "maxlength": "4",
-                "pattern": "[0-9]{4}",
-                "class": "form-control form-control-lg",
-            }
-        ),
-    )
+    phone_last4 = PhoneLast4Field()
 
     def __init__(self, *args, needs_phone: bool = True, **kwargs):
         super().__init__(*args, **kwargs)

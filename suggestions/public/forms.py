@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from core.files import ACCEPT, AttachmentsField, MultipleFileInput
 from core.forms import MarkedBoundField
 from core.sms import normalize_phone
-from suggestions.forms import MOBILE_RE
+from suggestions.forms import MOBILE_RE, PhoneLast4Field
 from suggestions.selectors import active_categories
 
 TITLE_LENGTH = 30
@@ -202,20 +202,7 @@ class WithdrawContactForm(forms.Form):
     ``confirm`` is set by the confirmation step, which carries the digits on.
     """
 
-    phone_last4 = forms.RegexField(
-        label=_("Last four digits of the mobile number you gave"),
-        regex=r"^\d{4}$",
-        error_messages={"invalid": _("Enter four digits."), "required": _("Enter four digits.")},
-        widget=forms.TextInput(
-            attrs={
-                "inputmode": "numeric",
-                "autocomplete": "off",
-                "maxlength": "4",
-                "pattern": "[0-9]{4}",
-                "class": "form-control form-control-lg",
-            }
-        ),
-    )
+    phone_last4 = PhoneLast4Field()
     confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, needs_phone: bool = True, **kwargs):
